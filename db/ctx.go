@@ -1,0 +1,57 @@
+package db
+
+import (
+	"sync/atomic"
+
+	"redis-fast/proto"
+)
+
+// Ctx is what a handler is given besides its arguments: where to write the
+// reply, which database it runs in, the time, and where its changes are
+// logged. The dispatcher fills one per connection and reuses it for every
+// command; it is not safe for concurrent use.
+type Ctx struct {
+	W  *proto.Writer
+	DB *DB
+	KS *Keyspace
+	// Now is the command's time in Unix milliseconds, read once by the
+	// dispatcher, so a command sees one instant however long it runs.
+	Now int64
+	// Stats counts what the connection's reactor did; INFO adds them up.
+	Stats *Stats
+
+	argv [][]byte
+}
+
+// Stats are counters that INFO reports. Each reactor owns one, so counting
+// never contends; INFO reads them with atomic loads while they change.
+type Stats struct {
+	Hits, Misses atomic.Int64
+	ExpiredKeys  atomic.Int64
+	// Dirty counts the changes since the last save, rdb_changes_since_last_save.
+	Dirty atomic.Int64
+}
+
+// Begin prepares c for one command.
+func (c *Ctx) Begin(argv [][]byte, now int64) {
+	c.argv = argv
+	c.Now = now
+}
+
+// Changed logs the command as it came, for a command whose replay is
+// deterministic as written, and counts one change.
+func (c *Ctx) Changed() {
+	c.Stats.Dirty.Add(1)
+	c.KS.Log.Append(c.DB.ID, c.argv...)
+}
+
+// Propagate logs argv instead of the command as it came (SET ... EX becomes
+// SET ... PXAT, so a replay later gives the same expiry), and counts one
+// change. argv is copied.
+func (c *Ctx) Propagate(argv ...[]byte) {
+	c.Stats.Dirty.Add(1)
+	c.KS.Log.Append(c.DB.ID, argv...)
+}
+
+// clock returns the LRU clock: seconds, wrapping at 2^32.
+func (c *Ctx) clock() uint32 { return uint32(c.Now / 1000) }

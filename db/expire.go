@@ -1,0 +1,55 @@
+package db
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// Active expiry, after Redis's activeExpireCycle: a key nobody reads again
+// would never meet lazy expiry, so a background cycle samples keys that have
+// an expiry and deletes the expired ones. A shard is sampled again at once
+// while more than a quarter of its sample had expired (there is probably
+// more to reclaim); the whole cycle stops when its time budget is spent.
+
+const (
+	expireSample     = 20                    // keys sampled per round
+	expireCycleQuota = 25 * time.Millisecond // per cycle, as Redis's slow cycle at hz 10
+)
+
+// ActiveExpire runs one cycle at time now (Unix ms), taking each shard's
+// lock in turn, logging every deletion as DEL and counting it in stats.
+func (ks *Keyspace) ActiveExpire(now int64, stats *Stats) {
+	deadline := time.Now().Add(expireCycleQuota)
+	c := &Ctx{KS: ks, Now: now, Stats: stats}
+	for _, d := range ks.dbs {
+		c.DB = d
+		for i := range d.shards {
+			s := &d.shards[i]
+			s.mu.Lock()
+			s.dict.rehash(100)
+			for len(s.ttl) > 0 {
+				if d.expireSample(c, s) <= expireSample/4 || time.Now().After(deadline) {
+					break
+				}
+			}
+			s.mu.Unlock()
+			if time.Now().After(deadline) {
+				return
+			}
+		}
+	}
+}
+
+// expireSample checks up to expireSample random keys of s and deletes those
+// that have expired; it returns how many it deleted.
+func (d *DB) expireSample(c *Ctx, s *shard) int {
+	deleted := 0
+	for n := 0; n < expireSample && len(s.ttl) > 0; n++ {
+		o := s.ttl[rand.IntN(len(s.ttl))]
+		if o.exp <= c.Now {
+			d.expireNow(c, s, hashString(o.key), o)
+			deleted++
+		}
+	}
+	return deleted
+}

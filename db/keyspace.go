@@ -1,0 +1,128 @@
+package db
+
+import (
+	"hash/maphash"
+	"math/bits"
+	"sync"
+)
+
+// hashSeed keys the hash of every key. It is chosen once per process, as
+// Redis seeds siphash at start-up, so that nobody can predict which keys
+// collide; it is never written after initialisation.
+var hashSeed = maphash.MakeSeed()
+
+func hashKey(key []byte) uint64    { return maphash.Bytes(hashSeed, key) }
+func hashString(key string) uint64 { return maphash.String(hashSeed, key) }
+
+// shardOf picks a shard by the hash's top bits; the bucket inside the shard
+// is picked by its bottom bits, so the two choices are independent.
+func shardOf(h uint64) int { return int(h >> (64 - ShardBits)) }
+
+// ShardMask returns the mask with the bit of key's shard set.
+func ShardMask(key []byte) uint64 { return 1 << shardOf(hashKey(key)) }
+
+// ShardBits sets the number of shards per database: 1<<ShardBits. 64 shards
+// let a set of shards be a uint64 bitmask, so locking "the shards of these
+// keys, sorted and deduplicated" is locking the set bits in order.
+const ShardBits = 6
+
+// NumShards is the number of shards in each database.
+const NumShards = 1 << ShardBits
+
+// DefaultDatabases is Redis's default for the databases directive.
+const DefaultDatabases = 16
+
+// Keyspace holds the databases and the write log. It is safe for concurrent
+// use: every shard has its own lock.
+type Keyspace struct {
+	dbs []*DB
+	Log *WriteLog
+}
+
+// NewKeyspace returns n empty databases.
+func NewKeyspace(n int) *Keyspace {
+	ks := &Keyspace{Log: NewWriteLog()}
+	for i := 0; i < n; i++ {
+		ks.dbs = append(ks.dbs, newDB(i))
+	}
+	return ks
+}
+
+// DB returns database i; i must be in range (see Len).
+func (ks *Keyspace) DB(i int) *DB { return ks.dbs[i] }
+
+// Len returns the number of databases.
+func (ks *Keyspace) Len() int { return len(ks.dbs) }
+
+// DB is one numbered database: NumShards shards, each a hash table of keys
+// plus the list of its keys that have an expiry.
+type DB struct {
+	ID     int
+	shards [NumShards]shard
+}
+
+// shard is a slice of one database, the unit of locking. Everything in it is
+// guarded by mu.
+type shard struct {
+	mu   sync.RWMutex
+	dict dict
+	// ttl lists the objects that have an expiry, for the active expiry
+	// cycle to sample; Object.ttlPos is each one's index.
+	ttl []*Object
+}
+
+func newDB(id int) *DB {
+	d := &DB{ID: id}
+	for i := range d.shards {
+		d.shards[i].dict = newDict()
+	}
+	return d
+}
+
+// Lock takes the shards in mask, in ascending order (the lock order that
+// keeps two multi-key commands from deadlocking), for writing or reading.
+func (d *DB) Lock(mask uint64, write bool) {
+	for m := mask; m != 0; m &= m - 1 {
+		s := &d.shards[bits.TrailingZeros64(m)]
+		if write {
+			s.mu.Lock()
+		} else {
+			s.mu.RLock()
+		}
+	}
+}
+
+// Unlock releases the shards Lock took.
+func (d *DB) Unlock(mask uint64, write bool) {
+	for m := mask; m != 0; m &= m - 1 {
+		s := &d.shards[bits.TrailingZeros64(m)]
+		if write {
+			s.mu.Unlock()
+		} else {
+			s.mu.RUnlock()
+		}
+	}
+}
+
+// EveryShard is the mask of all the shards of a database.
+const EveryShard = ^uint64(0)
+
+// Size returns the number of keys, expired ones not yet reclaimed included,
+// as Redis's DBSIZE counts. Its shards must be locked.
+func (d *DB) Size() int {
+	n := 0
+	for i := range d.shards {
+		n += d.shards[i].dict.used
+	}
+	return n
+}
+
+// Expires returns the number of keys with an expiry. Its shards must be
+// locked.
+func (d *DB) Expires() int {
+	n := 0
+	for i := range d.shards {
+		n += len(d.shards[i].ttl)
+	}
+	return n
+}

@@ -1,0 +1,128 @@
+package db
+
+// The primitives every handler builds on. All of them require the lock of
+// the key's shard: the write lock for anything that changes the shard, at
+// least the read lock for lookup.
+
+var delName = []byte("DEL")
+
+func (d *DB) shardFor(key []byte) (*shard, uint64) {
+	h := hashKey(key)
+	return &d.shards[shardOf(h)], h
+}
+
+// expired reports whether o's expiry has passed at c.Now.
+func expired(c *Ctx, o *Object) bool { return o.exp != 0 && o.exp <= c.Now }
+
+// lookup returns key's object for reading, or nil if it does not exist or
+// has expired. Under a read lock it cannot reclaim an expired key; it simply
+// does not see it, and the active expiry cycle reclaims it later (as a Redis
+// replica treats expired keys it may not delete). It counts a hit or a miss.
+func (d *DB) lookup(c *Ctx, key []byte) *Object {
+	s, h := d.shardFor(key)
+	o := s.dict.find(h, key)
+	if o == nil || expired(c, o) {
+		c.Stats.Misses.Add(1)
+		return nil
+	}
+	c.Stats.Hits.Add(1)
+	o.touch(c.clock())
+	return o
+}
+
+// peek returns key's live object without counting a hit or touching it
+// (EXISTS-like checks, OBJECT IDLETIME).
+func (d *DB) peek(c *Ctx, key []byte) *Object {
+	s, h := d.shardFor(key)
+	o := s.dict.find(h, key)
+	if o == nil || expired(c, o) {
+		return nil
+	}
+	return o
+}
+
+// lookupWrite returns key's object for changing it, or nil if it does not
+// exist. An expired key is deleted first, and the deletion logged as DEL,
+// as Redis's expireIfNeeded does on a master.
+func (d *DB) lookupWrite(c *Ctx, key []byte) *Object {
+	s, h := d.shardFor(key)
+	o := s.dict.find(h, key)
+	if o == nil {
+		return nil
+	}
+	if expired(c, o) {
+		d.expireNow(c, s, h, o)
+		return nil
+	}
+	o.touch(c.clock())
+	return o
+}
+
+// expireNow deletes o, whose time has come, and logs it as a DEL.
+func (d *DB) expireNow(c *Ctx, s *shard, h uint64, o *Object) {
+	s.remove(h, []byte(o.key))
+	c.Stats.ExpiredKeys.Add(1)
+	c.KS.Log.Append(d.ID, delName, []byte(o.key))
+}
+
+// create adds a new, empty string object under a copy of key, which must not
+// exist, and returns it.
+func (d *DB) create(c *Ctx, key []byte) *Object {
+	s, h := d.shardFor(key)
+	o := &Object{key: string(key), ttlPos: -1, lru: c.clock()}
+	s.dict.add(h, o)
+	return o
+}
+
+// remove deletes key and reports whether it existed (expired or not).
+func (d *DB) remove(key []byte) bool {
+	s, h := d.shardFor(key)
+	return s.remove(h, key) != nil
+}
+
+func (s *shard) remove(h uint64, key []byte) *Object {
+	o := s.dict.remove(h, key)
+	if o != nil && o.ttlPos >= 0 {
+		s.untrack(o)
+	}
+	return o
+}
+
+// setExpire gives o (in d) an expiry at ms, or removes it when ms is 0.
+func (d *DB) setExpire(o *Object, ms int64) {
+	s := &d.shards[shardOf(hashString(o.key))]
+	switch {
+	case ms == 0 && o.ttlPos >= 0:
+		s.untrack(o)
+	case ms != 0 && o.ttlPos < 0:
+		o.ttlPos = int32(len(s.ttl))
+		s.ttl = append(s.ttl, o)
+	}
+	o.exp = ms
+}
+
+// untrack removes o from the shard's list of keys with an expiry.
+func (s *shard) untrack(o *Object) {
+	last := s.ttl[len(s.ttl)-1]
+	s.ttl[o.ttlPos] = last
+	last.ttlPos = o.ttlPos
+	s.ttl[len(s.ttl)-1] = nil
+	s.ttl = s.ttl[:len(s.ttl)-1]
+	o.ttlPos = -1
+}
+
+// setString stores a copy of val under key, replacing any value of any type.
+// Unless keepTTL, the key loses its expiry, as SET does.
+func (d *DB) setString(c *Ctx, key, val []byte, keepTTL bool) *Object {
+	o := d.lookupWrite(c, key)
+	if o == nil {
+		o = d.create(c, key)
+	} else if !keepTTL && o.exp != 0 {
+		d.setExpire(o, 0)
+	}
+	if o.typ != TypeString {
+		o.p, o.n, o.c = nil, 0, 0
+	}
+	o.setStr(val)
+	return o
+}

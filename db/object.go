@@ -1,0 +1,128 @@
+package db
+
+import (
+	"sync/atomic"
+	"unsafe"
+)
+
+// Type is a value's Redis type, as TYPE names it.
+type Type uint8
+
+// The value types.
+const (
+	TypeString Type = iota
+	TypeList
+	TypeSet
+	TypeZSet
+	TypeHash
+	TypeStream
+)
+
+var typeNames = [...]string{"string", "list", "set", "zset", "hash", "stream"}
+
+func (t Type) String() string { return typeNames[t] }
+
+// Object is one key of a database: the key, its value, its expiry time and
+// its place in the shard's hash table. It lives in exactly one shard and is
+// read and written only under that shard's lock.
+//
+// The value is held in p, whose meaning depends on typ: for a string it
+// points to the first of n bytes (in a block of c); for the other types it
+// points to the container (*List, *Hash, ...). One untyped pointer instead of
+// a []byte plus an interface keeps an Object at 64 bytes, which matters when
+// there are millions of them.
+type Object struct {
+	key    string
+	next   *Object // the next Object in the same hash bucket
+	exp    int64   // expiry, Unix ms; 0 = none
+	p      unsafe.Pointer
+	n, c   uint32 // string length and capacity
+	lru    uint32 // last access, in LRU clock seconds
+	ttlPos int32  // index in the shard's ttl list, or -1
+	typ    Type
+	flags  uint8
+}
+
+// Object flags.
+const (
+	// flagRaw marks a string changed in place (APPEND, SETRANGE), which
+	// OBJECT ENCODING reports as "raw" whatever its length, as Redis does.
+	flagRaw uint8 = 1 << iota
+)
+
+// Key returns the key. The string is the Object's own copy.
+func (o *Object) Key() string { return o.key }
+
+// Type returns the value's type.
+func (o *Object) Type() Type { return o.typ }
+
+// Expire returns the expiry time in Unix ms, or 0 when the key persists.
+func (o *Object) Expire() int64 { return o.exp }
+
+// Str returns a string value's bytes. They belong to the Object: a caller
+// that keeps them past the shard lock must copy them.
+func (o *Object) Str() []byte {
+	if o.n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(o.p), o.c)[:o.n]
+}
+
+// setStr stores a copy of v as the string value, reusing the current block
+// when v fits in it and it is not more than twice as big as v.
+func (o *Object) setStr(v []byte) {
+	o.typ = TypeString
+	o.flags &^= flagRaw
+	if len(v) == 0 {
+		o.p, o.n, o.c = nil, 0, 0
+		return
+	}
+	if o.p != nil && uint32(len(v)) <= o.c && uint32(len(v)) >= o.c/2 {
+		copy(unsafe.Slice((*byte)(o.p), o.c), v)
+		o.n = uint32(len(v))
+		return
+	}
+	b := make([]byte, len(v))
+	copy(b, v)
+	o.setBlock(b)
+}
+
+// setBlock makes b (its length and capacity) the string value; the Object
+// owns b from now on.
+func (o *Object) setBlock(b []byte) {
+	o.typ = TypeString
+	if cap(b) == 0 {
+		o.p, o.n, o.c = nil, 0, 0
+		return
+	}
+	o.p = unsafe.Pointer(unsafe.SliceData(b[:cap(b)]))
+	o.n, o.c = uint32(len(b)), uint32(cap(b))
+}
+
+// strBlock returns the string value's whole block, length n and capacity c,
+// for commands that grow a string in place (APPEND, SETRANGE).
+func (o *Object) strBlock() []byte {
+	if o.c == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(o.p), o.c)[:o.n]
+}
+
+// setContainer makes ptr (a *List, *Hash, ...) the value, of type t.
+func (o *Object) setContainer(t Type, ptr unsafe.Pointer) {
+	o.typ, o.p, o.n, o.c = t, ptr, 0, 0
+}
+
+// touch records an access for OBJECT IDLETIME. Readers of one shard may run
+// at the same time, so the clock is stored atomically, and only when it
+// changed.
+func (o *Object) touch(clock uint32) {
+	if atomic.LoadUint32(&o.lru) != clock {
+		atomic.StoreUint32(&o.lru, clock)
+	}
+}
+
+// idle returns the seconds since the last access.
+func (o *Object) idle(clock uint32) uint32 {
+	return clock - atomic.LoadUint32(&o.lru)
+}

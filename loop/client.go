@@ -1,0 +1,63 @@
+package loop
+
+import (
+	"sync/atomic"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"redis-fast/db"
+	"redis-fast/proto"
+)
+
+// client is one connection's state. It is created in OnOpen, stored in the
+// gnet connection's context, and touched only by the reactor that owns the
+// connection, except for the fields marked atomic, which CLIENT LIST and INFO
+// read from other reactors.
+type client struct {
+	id     int64
+	conn   gnet.Conn
+	addr   string
+	laddr  string
+	parser proto.Parser
+	w      proto.Writer
+	ctx    db.Ctx
+	counters
+	// need is the inbound length the partial frame at the front of the
+	// buffer waits for; OnTraffic does not parse before it is reached.
+	need int
+	// keys is scratch space for the argv indexes of a command's keys.
+	keys []int
+
+	db     int
+	authed bool
+	// closeAfterReply is set by QUIT and protocol errors: flush, then close.
+	closeAfterReply bool
+
+	created  int64 // Unix ms
+	name     atomic.Pointer[string]
+	lastCmd  atomic.Pointer[string]
+	lastSeen atomic.Int64 // Unix ms of the last command
+	resp     atomic.Int32
+	killed   atomic.Bool
+}
+
+func (cl *client) setName(name string) { cl.name.Store(&name) }
+
+func (cl *client) getName() string {
+	if p := cl.name.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// selectDB makes database i the client's current one.
+func (cl *client) selectDB(ks *db.Keyspace, i int) {
+	cl.db = i
+	cl.ctx.DB = ks.DB(i)
+}
+
+// setProtocol switches between RESP2 and RESP3 (HELLO).
+func (cl *client) setProtocol(v int) {
+	cl.w.RESP3 = v == 3
+	cl.resp.Store(int32(v))
+}

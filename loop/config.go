@@ -1,0 +1,360 @@
+package loop
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"redis-fast/db"
+	"redis-fast/proto"
+)
+
+// Config is the server's configuration. Fields are named after the
+// redis.conf directives that set them; the directive table below is the one
+// place that maps names to fields, and it drives the config file, the
+// command-line flags, CONFIG GET/SET/REWRITE and INFO alike.
+type Config struct {
+	Port                    int
+	Bind                    []string
+	Dir                     string
+	Databases               int
+	RequirePass             string
+	MaxClients              int
+	LogLevel                string
+	LogFile                 string
+	ProtoMaxBulkLen         int64
+	ClientQueryBufferLimit  int64
+	EnableDebugCommand      string
+	Hz                      int
+	Timeout                 int
+	TCPKeepAlive            int
+	SlowlogLogSlowerThan    int64
+	SlowlogMaxLen           int
+	LatencyMonitorThreshold int64
+	Save                    string
+	AppendOnly              bool
+	// Loops is the number of reactors (event loops); 0 means one per core.
+	// It is ours, not Redis's.
+	Loops int
+	// ConfigFile is the file the configuration was read from, if any, for
+	// CONFIG REWRITE and INFO.
+	ConfigFile string
+}
+
+// DefaultConfig returns the configuration of a server started with no file
+// and no flags: Redis's defaults, except the port (6380) and the loopback
+// bind address.
+func DefaultConfig() Config {
+	return Config{
+		Port:                   6380,
+		Bind:                   []string{"127.0.0.1"},
+		Dir:                    ".",
+		Databases:              db.DefaultDatabases,
+		MaxClients:             10000,
+		LogLevel:               "notice",
+		ProtoMaxBulkLen:        proto.DefaultMaxBulkLen,
+		ClientQueryBufferLimit: proto.DefaultQueryBufferLimit,
+		EnableDebugCommand:     "no",
+		Hz:                     10,
+		TCPKeepAlive:           300,
+		SlowlogLogSlowerThan:   10000,
+		SlowlogMaxLen:          128,
+		Save:                   "3600 1 300 100 60 10000",
+	}
+}
+
+// Validate reports the first setting that cannot work.
+func (c *Config) Validate() error {
+	switch {
+	case c.Port < 0 || c.Port > 65535:
+		return fmt.Errorf("config: port %d out of range", c.Port)
+	case c.Databases < 1:
+		return fmt.Errorf("config: databases must be at least 1")
+	case c.Loops < 0:
+		return fmt.Errorf("config: loops must not be negative")
+	case len(c.Bind) == 0:
+		return fmt.Errorf("config: bind needs an address")
+	}
+	return nil
+}
+
+// loops returns the number of reactors to run.
+func (c *Config) loops() int {
+	if c.Loops > 0 {
+		return c.Loops
+	}
+	return runtime.NumCPU()
+}
+
+// directive is one configuration directive.
+type directive struct {
+	name string
+	// get returns the value as CONFIG GET prints it.
+	get func(c *Config) string
+	// set parses args (the words after the name) into c.
+	set func(c *Config, args []string) error
+	// immutable directives are refused by CONFIG SET.
+	immutable bool
+}
+
+var errArgs = errors.New("wrong number of arguments")
+
+func intDirective(name string, field func(*Config) *int, lo, hi int) directive {
+	return directive{
+		name: name,
+		get:  func(c *Config) string { return strconv.Itoa(*field(c)) },
+		set: func(c *Config, args []string) error {
+			if len(args) != 1 {
+				return errArgs
+			}
+			n, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return fmt.Errorf("argument couldn't be parsed into an integer")
+			}
+			if n < int64(lo) || n > int64(hi) {
+				return fmt.Errorf("argument must be between %d and %d inclusive", lo, hi)
+			}
+			*field(c) = int(n)
+			return nil
+		},
+	}
+}
+
+func memDirective(name string, field func(*Config) *int64, lo int64) directive {
+	return directive{
+		name: name,
+		get:  func(c *Config) string { return strconv.FormatInt(*field(c), 10) },
+		set: func(c *Config, args []string) error {
+			if len(args) != 1 {
+				return errArgs
+			}
+			n, ok := parseMemory(args[0])
+			if !ok {
+				return fmt.Errorf("argument must be a memory value")
+			}
+			if n < lo {
+				return fmt.Errorf("argument must be between %d and %d inclusive", lo, int64(math.MaxInt64))
+			}
+			*field(c) = n
+			return nil
+		},
+	}
+}
+
+func int64Directive(name string, field func(*Config) *int64, lo, hi int64) directive {
+	return directive{
+		name: name,
+		get:  func(c *Config) string { return strconv.FormatInt(*field(c), 10) },
+		set: func(c *Config, args []string) error {
+			if len(args) != 1 {
+				return errArgs
+			}
+			n, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return fmt.Errorf("argument couldn't be parsed into an integer")
+			}
+			if n < lo || n > hi {
+				return fmt.Errorf("argument must be between %d and %d inclusive", lo, hi)
+			}
+			*field(c) = n
+			return nil
+		},
+	}
+}
+
+func stringDirective(name string, field func(*Config) *string) directive {
+	return directive{
+		name: name,
+		get:  func(c *Config) string { return *field(c) },
+		set: func(c *Config, args []string) error {
+			if len(args) != 1 {
+				return errArgs
+			}
+			*field(c) = args[0]
+			return nil
+		},
+	}
+}
+
+func enumDirective(name string, field func(*Config) *string, values ...string) directive {
+	return directive{
+		name: name,
+		get:  func(c *Config) string { return *field(c) },
+		set: func(c *Config, args []string) error {
+			if len(args) != 1 {
+				return errArgs
+			}
+			for _, v := range values {
+				if strings.EqualFold(args[0], v) {
+					*field(c) = v
+					return nil
+				}
+			}
+			return fmt.Errorf("argument(s) must be one of the following: %s", strings.Join(values, ", "))
+		},
+	}
+}
+
+func boolDirective(name string, field func(*Config) *bool) directive {
+	return directive{
+		name: name,
+		get: func(c *Config) string {
+			if *field(c) {
+				return "yes"
+			}
+			return "no"
+		},
+		set: func(c *Config, args []string) error {
+			if len(args) != 1 {
+				return errArgs
+			}
+			switch strings.ToLower(args[0]) {
+			case "yes":
+				*field(c) = true
+			case "no":
+				*field(c) = false
+			default:
+				return fmt.Errorf("argument must be 'yes' or 'no'")
+			}
+			return nil
+		},
+	}
+}
+
+func immutable(d directive) directive {
+	d.immutable = true
+	return d
+}
+
+// directives is the table of every directive the server understands, sorted
+// by name. It is never written after initialisation.
+var directives = []directive{
+	immutable(boolDirective("appendonly", func(c *Config) *bool { return &c.AppendOnly })),
+	immutable(directive{
+		name: "bind",
+		get:  func(c *Config) string { return strings.Join(c.Bind, " ") },
+		set: func(c *Config, args []string) error {
+			if len(args) == 0 {
+				return errArgs
+			}
+			c.Bind = append([]string(nil), args...)
+			return nil
+		},
+	}),
+	int64Directive("client-query-buffer-limit", func(c *Config) *int64 { return &c.ClientQueryBufferLimit }, 1<<20, math.MaxInt64),
+	immutable(intDirective("databases", func(c *Config) *int { return &c.Databases }, 1, math.MaxInt32)),
+	stringDirective("dir", func(c *Config) *string { return &c.Dir }),
+	immutable(enumDirective("enable-debug-command", func(c *Config) *string { return &c.EnableDebugCommand }, "no", "yes", "local")),
+	intDirective("hz", func(c *Config) *int { return &c.Hz }, 1, 500),
+	int64Directive("latency-monitor-threshold", func(c *Config) *int64 { return &c.LatencyMonitorThreshold }, 0, math.MaxInt64),
+	immutable(stringDirective("logfile", func(c *Config) *string { return &c.LogFile })),
+	enumDirective("loglevel", func(c *Config) *string { return &c.LogLevel }, "debug", "verbose", "notice", "warning"),
+	immutable(intDirective("loops", func(c *Config) *int { return &c.Loops }, 0, 1024)),
+	intDirective("maxclients", func(c *Config) *int { return &c.MaxClients }, 1, math.MaxInt32),
+	immutable(intDirective("port", func(c *Config) *int { return &c.Port }, 0, 65535)),
+	memDirective("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, 1<<20),
+	stringDirective("requirepass", func(c *Config) *string { return &c.RequirePass }),
+	stringDirective("save", func(c *Config) *string { return &c.Save }),
+	int64Directive("slowlog-log-slower-than", func(c *Config) *int64 { return &c.SlowlogLogSlowerThan }, -1, math.MaxInt64),
+	intDirective("slowlog-max-len", func(c *Config) *int { return &c.SlowlogMaxLen }, 0, math.MaxInt32),
+	intDirective("tcp-keepalive", func(c *Config) *int { return &c.TCPKeepAlive }, 0, math.MaxInt32),
+	intDirective("timeout", func(c *Config) *int { return &c.Timeout }, 0, math.MaxInt32),
+}
+
+func findDirective(name string) *directive {
+	for i := range directives {
+		if strings.EqualFold(directives[i].name, name) {
+			return &directives[i]
+		}
+	}
+	return nil
+}
+
+// Set applies one directive, as a config file line or a flag would.
+func (c *Config) Set(name string, args []string) error {
+	d := findDirective(name)
+	if d == nil {
+		return fmt.Errorf("Bad directive or wrong number of arguments")
+	}
+	if name == "save" && len(args) != 1 {
+		// "save 3600 1 300 100" in a file is one value of pairs.
+		args = []string{strings.Join(args, " ")}
+	}
+	return d.set(c, args)
+}
+
+// ReadFile applies a redis.conf-style file: one directive per line, blank
+// lines and # comments ignored, arguments split (and unquoted) as Redis
+// splits them. The error names the line.
+func (c *Config) ReadFile(r io.Reader, name string) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		var p proto.Parser
+		args, _, _, err := p.Parse([]byte(line + "\n"))
+		if err != nil || len(args) == 0 {
+			return fmt.Errorf("config: %s:%d: unbalanced quotes in %q", name, n, line)
+		}
+		words := make([]string, len(args))
+		for i, a := range args {
+			words[i] = string(a)
+		}
+		if err := c.Set(words[0], words[1:]); err != nil {
+			return fmt.Errorf("config: %s:%d: %q: %v", name, n, line, err)
+		}
+	}
+	return sc.Err()
+}
+
+// parseMemory reads a memory amount as redis.conf writes it: a number with
+// an optional unit (k kb m mb g gb, case-insensitive; k is 1000, kb 1024).
+func parseMemory(s string) (int64, bool) {
+	units := []struct {
+		suffix string
+		mul    int64
+	}{{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000 * 1000 * 1000}, {"b", 1}}
+	lower := strings.ToLower(s)
+	mul := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(lower, u.suffix) {
+			lower, mul = strings.TrimSuffix(lower, u.suffix), u.mul
+			break
+		}
+	}
+	n, err := strconv.ParseInt(lower, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n * mul, true
+}
+
+// DirectiveNames lists every directive, for the command-line flags.
+func DirectiveNames() []string {
+	names := make([]string, len(directives))
+	for i, d := range directives {
+		names[i] = d.name
+	}
+	return names
+}
+
+// LogLevel converts a loglevel name to a level.
+func LogLevel(name string) int {
+	switch name {
+	case "debug":
+		return LevelDebug
+	case "verbose":
+		return LevelVerbose
+	case "warning":
+		return LevelWarning
+	}
+	return LevelNotice
+}

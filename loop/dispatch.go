@@ -1,0 +1,126 @@
+package loop
+
+import (
+	"strings"
+
+	"redis-fast/db"
+)
+
+// Reply texts of the dispatcher, byte for byte as Redis sends them.
+const (
+	msgNoAuth = "NOAUTH Authentication required."
+)
+
+// lookupCommand finds argv's command (or subcommand), lower-casing the name
+// on the stack so the map lookup allocates nothing. sub is true when argv[0]
+// named a container command and argv[1] is not one of its subcommands.
+func (s *Server) lookupCommand(argv [][]byte) (cmd *command, badSub bool) {
+	var buf [32]byte
+	cmd = s.commands[string(lower(&buf, argv[0]))]
+	if cmd == nil || cmd.subs == nil || len(argv) < 2 {
+		return cmd, false
+	}
+	sub := cmd.subs[string(lower(&buf, argv[1]))]
+	return sub, sub == nil
+}
+
+// lower copies name into buf in lower case and returns the copy. A name
+// longer than buf, longer than any command, is returned as it is: it can
+// match nothing anyway.
+func lower(buf *[32]byte, name []byte) []byte {
+	if len(name) > len(buf) {
+		return name
+	}
+	for i, c := range name {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return buf[:len(name)]
+}
+
+// dispatch runs one command for cl, in Redis's order of checks: known
+// command, arity, authentication; then it locks the shards of the command's
+// keys (sorted, deduplicated: the bits of a mask), runs the handler, which
+// logs its changes while the locks are held, and unlocks.
+func (s *Server) dispatch(cl *client, argv [][]byte, now int64) {
+	cmd, badSub := s.lookupCommand(argv)
+	if cmd == nil {
+		s.rejectUnknown(cl, argv, badSub)
+		return
+	}
+	if cmd.Arity > 0 && len(argv) != cmd.Arity || len(argv) < -cmd.Arity {
+		cl.w.Error("ERR wrong number of arguments for '" + cmd.fullname + "' command")
+		return
+	}
+	if !cl.authed && cmd.Flags&db.NoAuth == 0 {
+		cl.w.Error(msgNoAuth)
+		return
+	}
+	cl.commands.Add(1)
+	cl.lastCmd.Store(&cmd.fullname)
+	cl.lastSeen.Store(now)
+	if cmd.exec != nil {
+		cmd.exec(s, cl, argv)
+		return
+	}
+	mask := s.shardMask(cl, cmd, argv)
+	write := cmd.Flags&db.ReadOnly == 0
+	d := cl.ctx.DB
+	d.Lock(mask, write)
+	cl.ctx.Begin(argv, now)
+	cmd.Run(&cl.ctx, argv)
+	d.Unlock(mask, write)
+}
+
+// shardMask returns the shards cmd must lock: those its keys hash to, every
+// shard for a whole-database command, none for a command that locks for
+// itself.
+func (s *Server) shardMask(cl *client, cmd *command, argv [][]byte) uint64 {
+	switch {
+	case cmd.Flags&db.AllShards != 0:
+		return db.EveryShard
+	case cmd.Flags&db.MultiDB != 0:
+		return 0
+	}
+	cl.keys = cmd.KeyIndexes(cl.keys[:0], argv)
+	var mask uint64
+	for _, i := range cl.keys {
+		mask |= db.ShardMask(argv[i])
+	}
+	return mask
+}
+
+// rejectUnknown replies to a command or subcommand that does not exist, as
+// Redis words it.
+func (s *Server) rejectUnknown(cl *client, argv [][]byte, badSub bool) {
+	if badSub {
+		cl.w.Error("ERR unknown subcommand '" + cString(argv[1], 128) + "'. Try " +
+			strings.ToUpper(string(argv[0])) + " HELP.")
+		return
+	}
+	var args strings.Builder
+	for _, a := range argv[1:] {
+		if args.Len() >= 128 {
+			break
+		}
+		args.WriteString("'" + cString(a, 128-args.Len()) + "' ")
+	}
+	cl.w.Error("ERR unknown command '" + cString(argv[0], 128) + "', with args beginning with: " + args.String())
+}
+
+// cString returns b as C's "%.*s" prints it: at most max bytes, ending at
+// the first NUL.
+func cString(b []byte, max int) string {
+	for i, c := range b {
+		if c == 0 {
+			b = b[:i]
+			break
+		}
+	}
+	if len(b) > max {
+		b = b[:max]
+	}
+	return string(b)
+}

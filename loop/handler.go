@@ -1,0 +1,104 @@
+package loop
+
+import (
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// handler is the gnet event handler: the only code gnet calls. Each method
+// runs on the reactor that owns the connection.
+type handler struct {
+	gnet.BuiltinEventEngine
+	srv *Server
+}
+
+func (h *handler) OnBoot(eng gnet.Engine) gnet.Action {
+	h.srv.booted(eng)
+	return gnet.None
+}
+
+func (h *handler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	s := h.srv
+	s.connectionsReceived.Add(1)
+	if s.clients.count() >= s.config().MaxClients {
+		s.rejectedConnections.Add(1)
+		return []byte("-ERR max number of clients reached\r\n"), gnet.Close
+	}
+	cl := s.newClient(c)
+	c.SetContext(cl)
+	return nil, gnet.None
+}
+
+func (h *handler) OnClose(c gnet.Conn, _ error) gnet.Action {
+	if cl, ok := c.Context().(*client); ok {
+		h.srv.closeClient(cl)
+	}
+	return gnet.None
+}
+
+// OnTraffic serves every complete command in the connection's inbound bytes
+// and answers them with one write. The arguments alias gnet's read buffer,
+// so nothing may keep them past this call: Discard hands the bytes back.
+func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
+	s := h.srv
+	cl := c.Context().(*client)
+	buffered := c.InboundBuffered()
+	if int64(buffered) > s.qbufLimit.Load() {
+		s.log.Warningf("Closing client that reached max query buffer length: id=%d addr=%s (qbuf initial bytes: %d)", cl.id, cl.addr, buffered)
+		return gnet.Close
+	}
+	if buffered < cl.need || buffered == 0 {
+		return gnet.None
+	}
+	buf, _ := c.Peek(-1)
+	cl.netIn.Add(int64(len(buf)))
+	now := time.Now().UnixMilli()
+	consumed := 0
+	cl.need = 0
+	for consumed < len(buf) && !cl.closeAfterReply {
+		args, n, need, err := cl.parser.Parse(buf[consumed:])
+		if err != nil {
+			cl.w.Error("ERR " + err.Error())
+			cl.closeAfterReply = true
+			s.log.Verbosef("Protocol error (%s) from client: id=%d addr=%s", err.Error(), cl.id, cl.addr)
+			break
+		}
+		if n == 0 {
+			cl.need = need
+			break
+		}
+		consumed += n
+		if len(args) > 0 {
+			s.dispatch(cl, args, now)
+		}
+	}
+	if consumed > 0 {
+		// Discard(0) would drop the whole buffer, partial frame and all.
+		poison(buf[:consumed])
+		c.Discard(consumed)
+	}
+	s.flush(cl)
+	if cl.closeAfterReply {
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+// maxKeptReply is the largest output buffer a client keeps between batches;
+// a bigger one (a huge reply) is dropped so it does not pin memory.
+const maxKeptReply = 64 << 10
+
+// flush writes the replies gathered in the output buffer with one write.
+func (s *Server) flush(cl *client) {
+	if len(cl.w.Buf) == 0 {
+		return
+	}
+	cl.netOut.Add(int64(len(cl.w.Buf)))
+	cl.conn.Write(cl.w.Buf)
+	if cap(cl.w.Buf) > maxKeptReply {
+		cl.w.Buf = nil
+	} else {
+		cl.w.Buf = cl.w.Buf[:0]
+	}
+}

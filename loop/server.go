@@ -1,0 +1,179 @@
+package loop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
+
+	"redis-fast/db"
+)
+
+// Version is the Redis version the server reports and behaves as.
+const Version = "7.0.15"
+
+// ErrServerClosed is returned by Serve after Shutdown.
+var ErrServerClosed = errors.New("loop: server closed")
+
+// Server is a Redis-compatible server: gnet reactors in front of a sharded
+// keyspace. Create one with New, run it with Serve, stop it with Shutdown.
+type Server struct {
+	cfg      Config
+	cfgMu    sync.RWMutex
+	log      *Logger
+	ks       *db.Keyspace
+	commands map[string]*command
+
+	engine   gnet.Engine
+	ready    chan struct{}
+	addr     atomic.Pointer[net.TCPAddr]
+	started  time.Time
+	shutdown atomic.Bool
+	done     chan struct{}
+
+	// Settings the reactors read on every batch, kept apart from cfg so
+	// that reading them contends on nothing.
+	qbufLimit   atomic.Int64
+	requirePass atomic.Pointer[string]
+
+	nextID  atomic.Int64
+	clients clientRegistry
+	// closed adds up the counters of connections that have gone; INFO adds
+	// the live ones to it.
+	closed              counters
+	expiry              db.Stats // what the active expiry cycle did
+	connectionsReceived atomic.Int64
+	rejectedConnections atomic.Int64
+}
+
+// counters are a connection's contribution to INFO's stats.
+type counters struct {
+	db.Stats
+	commands, netIn, netOut atomic.Int64
+}
+
+// New returns a server for cfg, which must be valid (see Config.Validate).
+// Log lines go to log.
+func New(cfg Config, log *Logger) *Server {
+	s := &Server{
+		cfg:     cfg,
+		log:     log,
+		ks:      db.NewKeyspace(cfg.Databases),
+		ready:   make(chan struct{}),
+		done:    make(chan struct{}),
+		started: time.Now(),
+	}
+	s.commands = buildCommandTable()
+	s.clients.init()
+	s.applyHotConfig(&cfg)
+	return s
+}
+
+// Keyspace returns the server's data, for in-process tests and tools.
+func (s *Server) Keyspace() *db.Keyspace { return s.ks }
+
+// config returns a copy of the current configuration.
+func (s *Server) config() Config {
+	s.cfgMu.RLock()
+	defer s.cfgMu.RUnlock()
+	return s.cfg
+}
+
+// Serve listens and runs the reactors until Shutdown; it then returns
+// ErrServerClosed.
+func (s *Server) Serve() error {
+	cfg := s.config()
+	addrs := make([]string, 0, len(cfg.Bind))
+	for _, b := range cfg.Bind {
+		addrs = append(addrs, "tcp://"+net.JoinHostPort(b, strconv.Itoa(cfg.Port)))
+	}
+	h := &handler{srv: s}
+	stop := make(chan struct{})
+	defer close(stop)
+	go s.cron(stop)
+	err := gnet.Rotate(h, addrs,
+		gnet.WithMulticore(true),
+		gnet.WithNumEventLoop(cfg.loops()),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithReuseAddr(true),
+		gnet.WithLogger(gnetLogger{s.log}),
+	)
+	if s.shutdown.Load() {
+		return ErrServerClosed
+	}
+	if err != nil {
+		return fmt.Errorf("loop: %w", err)
+	}
+	return ErrServerClosed
+}
+
+// booted records the engine and the bound address once gnet is listening.
+func (s *Server) booted(eng gnet.Engine) {
+	s.engine = eng
+	if fd, err := eng.Dup(); err == nil {
+		if sa, err := unix.Getsockname(fd); err == nil {
+			s.addr.Store(sockaddrToTCP(sa))
+		}
+		unix.Close(fd)
+	}
+	s.log.Noticef("Ready to accept connections tcp")
+	close(s.ready)
+}
+
+func sockaddrToTCP(sa unix.Sockaddr) *net.TCPAddr {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}
+	case *unix.SockaddrInet6:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}
+	}
+	return nil
+}
+
+// Ready is closed when the server accepts connections.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Addr returns the address the server listens on (the first one, when it
+// binds several), or nil before it is ready.
+func (s *Server) Addr() *net.TCPAddr { return s.addr.Load() }
+
+// Shutdown stops accepting, closes every connection and stops the reactors.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if !s.shutdown.CompareAndSwap(false, true) {
+		return nil
+	}
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.engine.Stop(ctx)
+}
+
+// cron runs the background work Redis's serverCron does, hz times a second:
+// the active expiry cycle and finishing hash table resizes.
+func (s *Server) cron(stop <-chan struct{}) {
+	for {
+		hz := s.config().Hz
+		select {
+		case <-stop:
+			return
+		case <-time.After(time.Second / time.Duration(hz)):
+		}
+		s.ks.ActiveExpire(time.Now().UnixMilli(), &s.expiry)
+	}
+}
+
+// applyHotConfig copies the settings the reactors read on every batch.
+func (s *Server) applyHotConfig(cfg *Config) {
+	s.qbufLimit.Store(cfg.ClientQueryBufferLimit)
+	pass := cfg.RequirePass
+	s.requirePass.Store(&pass)
+}
