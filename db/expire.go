@@ -40,12 +40,18 @@ func (ks *Keyspace) ActiveExpire(now int64, stats *Stats) {
 	}
 }
 
-// expireSample checks up to expireSample random keys of s and deletes those
-// that have expired; it returns how many it deleted.
+// expireSample checks up to expireSample keys of s, a run of them from a
+// random place in its ttl list (all of them when the list is that short),
+// and deletes those that have expired; it returns how many it deleted.
 func (d *DB) expireSample(c *Ctx, s *shard) int {
+	var batch [expireSample]*Object
+	n := min(expireSample, len(s.ttl))
+	start := rand.IntN(len(s.ttl))
+	for k := 0; k < n; k++ {
+		batch[k] = s.ttl[(start+k)%len(s.ttl)]
+	}
 	deleted := 0
-	for n := 0; n < expireSample && len(s.ttl) > 0; n++ {
-		o := s.ttl[rand.IntN(len(s.ttl))]
+	for _, o := range batch[:n] {
 		if o.exp <= c.Now {
 			d.expireNow(c, s, hashString(o.key), o)
 			deleted++

@@ -25,7 +25,7 @@ type serverCommand struct {
 
 // dataGroups are the db tables, one per command group.
 func dataGroups() [][]db.Command {
-	return [][]db.Command{db.StringCommands}
+	return db.Groups()
 }
 
 // serverGroups are this package's tables.
