@@ -4,6 +4,9 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"sync"
+	"sync/atomic"
+
+	"redis-fast/proto"
 )
 
 // hashSeed keys the hash of every key. It is chosen once per process, as
@@ -37,11 +40,15 @@ const DefaultDatabases = 16
 type Keyspace struct {
 	dbs []*DB
 	Log *WriteLog
+	// MaxBulkLen is proto-max-bulk-len: no string may grow past it
+	// (APPEND, SETRANGE), as Redis's checkStringLength enforces.
+	MaxBulkLen atomic.Int64
 }
 
 // NewKeyspace returns n empty databases.
 func NewKeyspace(n int) *Keyspace {
 	ks := &Keyspace{Log: NewWriteLog()}
+	ks.MaxBulkLen.Store(proto.DefaultMaxBulkLen)
 	for i := 0; i < n; i++ {
 		ks.dbs = append(ks.dbs, newDB(i))
 	}
