@@ -109,6 +109,13 @@ func configure(args []string, stderr io.Writer) (loop.Config, options, error) {
 	if err := fs.Parse(args); err != nil {
 		return cfg, opts, err
 	}
+	// A config file may also follow the flags, as redis-server allows.
+	if fs.NArg() > 0 && cfg.ConfigFile == "" {
+		cfg.ConfigFile = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return cfg, opts, err
+		}
+	}
 	if fs.NArg() > 0 {
 		return cfg, opts, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}

@@ -23,6 +23,8 @@ import (
 //	# error-prefix  compare only the error code (the first word) of an error
 //	# ignore        run the command on both but compare nothing
 //	# length        compare only the reply's type and length line
+//	# inline        send the line as it is, as an inline command, instead
+//	                of splitting it into a multibulk frame
 //
 // and these, which change the state of the script:
 //
@@ -78,7 +80,7 @@ func runScript(t *testing.T, file, oracleAddr, fastAddr string) int {
 		if strings.HasPrefix(line, "#") {
 			word := strings.TrimSpace(strings.TrimPrefix(line, "#"))
 			switch {
-			case word == "sort" || word == "error-prefix" || word == "ignore" || word == "length":
+			case word == "sort" || word == "error-prefix" || word == "ignore" || word == "length" || word == "inline":
 				mode = word
 			case strings.HasPrefix(word, "conn "):
 				n, err := strconv.Atoi(strings.TrimPrefix(word, "conn "))
@@ -92,9 +94,18 @@ func runScript(t *testing.T, file, oracleAddr, fastAddr string) int {
 			}
 			continue
 		}
-		args := splitLine(t, file, lineNo, line)
-		want := cur.oracle.Do(args...)
-		got := cur.fast.Do(args...)
+		frame := []byte(line + "\r\n")
+		if mode != "inline" {
+			frame = encodeCommand(splitLine(t, file, lineNo, line)...)
+		}
+		want, err := cur.oracle.Exchange(frame)
+		if err != nil {
+			t.Fatalf("%s:%d: %s: redis-server: %v", file, lineNo, line, err)
+		}
+		got, err := cur.fast.Exchange(frame)
+		if err != nil {
+			t.Fatalf("%s:%d: %s: redis-fast: %v (redis replied %q)", file, lineNo, line, err, want)
+		}
 		compared++
 		if !sameReply(mode, want, got) {
 			t.Errorf("%s:%d: %s\n  redis:      %q\n  redis-fast: %q", file, lineNo, line, want, got)

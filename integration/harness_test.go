@@ -205,3 +205,26 @@ func startRedis(t testing.TB, extraConfig ...string) *process {
 	conf = append(conf, extraConfig...)
 	return launch(t, path, []string{"-"}, []byte(strings.Join(conf, "\n")+"\n"), port, dir)
 }
+
+// runBinary runs redis-fast to completion (for start-up failures) and
+// returns what it printed.
+func runBinary(t testing.TB, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = t.TempDir()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return out.String(), err
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		return out.String(), nil
+	}
+}

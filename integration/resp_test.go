@@ -47,6 +47,24 @@ func (c *rawConn) Do(args ...string) string {
 	return c.Read()
 }
 
+// DoInline sends line as an inline command and returns the raw reply.
+func (c *rawConn) DoInline(line string) string {
+	c.t.Helper()
+	c.Send([]byte(line + "\r\n"))
+	return c.Read()
+}
+
+// Exchange sends a frame and returns the raw reply, or the error that
+// ended the exchange.
+func (c *rawConn) Exchange(frame []byte) (string, error) {
+	c.conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.conn.Write(frame); err != nil {
+		return "", err
+	}
+	reply, err := readReply(c.r)
+	return string(reply), err
+}
+
 // Send writes raw bytes.
 func (c *rawConn) Send(b []byte) {
 	c.t.Helper()

@@ -11,11 +11,12 @@ import (
 
 // client is one connection's state. It is created in OnOpen, stored in the
 // gnet connection's context, and touched only by the reactor that owns the
-// connection, except for the fields marked atomic, which CLIENT LIST and INFO
-// read from other reactors.
+// connection, except for the atomic fields, which CLIENT LIST, CLIENT KILL
+// and INFO read from other reactors.
 type client struct {
 	id     int64
 	conn   gnet.Conn
+	fd     int
 	addr   string
 	laddr  string
 	parser proto.Parser
@@ -28,18 +29,35 @@ type client struct {
 	// keys is scratch space for the argv indexes of a command's keys.
 	keys []int
 
-	db     int
 	authed bool
-	// closeAfterReply is set by QUIT and protocol errors: flush, then close.
+	// closeAfterReply is set by QUIT, CLIENT KILL of oneself and protocol
+	// errors: flush, then close.
 	closeAfterReply bool
+	// replyMode is CLIENT REPLY's setting; skipReply drops the reply of the
+	// command being run (the one after CLIENT REPLY SKIP).
+	replyMode replyMode
+	skipReply bool
+	// pausedWaiting is set while the client waits for CLIENT PAUSE to end.
+	pausedWaiting bool
 
 	created  int64 // Unix ms
+	dbIndex  atomic.Int32
 	name     atomic.Pointer[string]
 	lastCmd  atomic.Pointer[string]
 	lastSeen atomic.Int64 // Unix ms of the last command
 	resp     atomic.Int32
+	monitor  atomic.Bool
 	killed   atomic.Bool
 }
+
+// replyMode is CLIENT REPLY ON, OFF or SKIP.
+type replyMode uint8
+
+const (
+	replyOn replyMode = iota
+	replyOff
+	replySkipNext
+)
 
 func (cl *client) setName(name string) { cl.name.Store(&name) }
 
@@ -52,7 +70,7 @@ func (cl *client) getName() string {
 
 // selectDB makes database i the client's current one.
 func (cl *client) selectDB(ks *db.Keyspace, i int) {
-	cl.db = i
+	cl.dbIndex.Store(int32(i))
 	cl.ctx.DB = ks.DB(i)
 }
 
@@ -60,4 +78,11 @@ func (cl *client) selectDB(ks *db.Keyspace, i int) {
 func (cl *client) setProtocol(v int) {
 	cl.w.RESP3 = v == 3
 	cl.resp.Store(int32(v))
+}
+
+// setAuthenticated records whether the client has authenticated; until it
+// has, the parser applies Redis's smaller limits.
+func (cl *client) setAuthenticated(ok bool) {
+	cl.authed = ok
+	cl.parser.Unauthenticated = !ok
 }

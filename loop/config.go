@@ -104,7 +104,7 @@ type directive struct {
 
 var errArgs = errors.New("wrong number of arguments")
 
-func intDirective(name string, field func(*Config) *int, lo, hi int) directive {
+func intDirective(name string, field func(*Config) *int, lo, hi int64) directive {
 	return directive{
 		name: name,
 		get:  func(c *Config) string { return strconv.Itoa(*field(c)) },
@@ -116,7 +116,7 @@ func intDirective(name string, field func(*Config) *int, lo, hi int) directive {
 			if err != nil {
 				return fmt.Errorf("argument couldn't be parsed into an integer")
 			}
-			if n < int64(lo) || n > int64(hi) {
+			if n < lo || n > hi {
 				return fmt.Errorf("argument must be between %d and %d inclusive", lo, hi)
 			}
 			*field(c) = int(n)
@@ -255,13 +255,13 @@ var directives = []directive{
 	immutable(stringDirective("logfile", func(c *Config) *string { return &c.LogFile })),
 	enumDirective("loglevel", func(c *Config) *string { return &c.LogLevel }, "debug", "verbose", "notice", "warning"),
 	immutable(intDirective("loops", func(c *Config) *int { return &c.Loops }, 0, 1024)),
-	intDirective("maxclients", func(c *Config) *int { return &c.MaxClients }, 1, math.MaxInt32),
+	intDirective("maxclients", func(c *Config) *int { return &c.MaxClients }, 1, math.MaxUint32),
 	immutable(intDirective("port", func(c *Config) *int { return &c.Port }, 0, 65535)),
 	memDirective("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, 1<<20),
 	stringDirective("requirepass", func(c *Config) *string { return &c.RequirePass }),
 	stringDirective("save", func(c *Config) *string { return &c.Save }),
 	int64Directive("slowlog-log-slower-than", func(c *Config) *int64 { return &c.SlowlogLogSlowerThan }, -1, math.MaxInt64),
-	intDirective("slowlog-max-len", func(c *Config) *int { return &c.SlowlogMaxLen }, 0, math.MaxInt32),
+	intDirective("slowlog-max-len", func(c *Config) *int { return &c.SlowlogMaxLen }, 0, math.MaxInt64),
 	intDirective("tcp-keepalive", func(c *Config) *int { return &c.TCPKeepAlive }, 0, math.MaxInt32),
 	intDirective("timeout", func(c *Config) *int { return &c.Timeout }, 0, math.MaxInt32),
 }

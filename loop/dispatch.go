@@ -2,6 +2,7 @@ package loop
 
 import (
 	"strings"
+	"time"
 
 	"redis-fast/db"
 )
@@ -12,8 +13,9 @@ const (
 )
 
 // lookupCommand finds argv's command (or subcommand), lower-casing the name
-// on the stack so the map lookup allocates nothing. sub is true when argv[0]
-// named a container command and argv[1] is not one of its subcommands.
+// on the stack so the map lookup allocates nothing. badSub is true when
+// argv[0] named a container command and argv[1] is not one of its
+// subcommands.
 func (s *Server) lookupCommand(argv [][]byte) (cmd *command, badSub bool) {
 	var buf [32]byte
 	cmd = s.commands[string(lower(&buf, argv[0]))]
@@ -40,27 +42,59 @@ func lower(buf *[32]byte, name []byte) []byte {
 	return buf[:len(name)]
 }
 
+// batch is the clock of one OnTraffic pass: each command's start is the end
+// of the one before, so timing a command costs one clock read, not two.
+type batch struct {
+	last     time.Time
+	commands int64
+	lastCmd  *string
+}
+
 // dispatch runs one command for cl, in Redis's order of checks: known
-// command, arity, authentication; then it locks the shards of the command's
-// keys (sorted, deduplicated: the bits of a mask), runs the handler, which
-// logs its changes while the locks are held, and unlocks.
-func (s *Server) dispatch(cl *client, argv [][]byte, now int64) {
+// command, arity, authentication, client pause; then it locks the shards of
+// the command's keys (sorted and deduplicated: the bits of a mask), runs the
+// handler, which logs its changes while the locks are held, and unlocks.
+//
+// It returns false when the command was not run and must stay in the input
+// buffer to be run later (the client is paused).
+func (s *Server) dispatch(cl *client, argv [][]byte, b *batch) bool {
 	cmd, badSub := s.lookupCommand(argv)
 	if cmd == nil {
 		s.rejectUnknown(cl, argv, badSub)
-		return
+		return true
 	}
 	if cmd.Arity > 0 && len(argv) != cmd.Arity || len(argv) < -cmd.Arity {
 		cl.w.Error("ERR wrong number of arguments for '" + cmd.fullname + "' command")
-		return
+		return true
 	}
 	if !cl.authed && cmd.Flags&db.NoAuth == 0 {
 		cl.w.Error(msgNoAuth)
-		return
+		return true
 	}
-	cl.commands.Add(1)
-	cl.lastCmd.Store(&cmd.fullname)
-	cl.lastSeen.Store(now)
+	if s.pause.active.Load() && s.pause.holds(cmd) {
+		s.pause.wait(cl)
+		return false
+	}
+	mark := len(cl.w.Buf)
+	start := b.last
+	s.run(cl, cmd, argv, start.UnixMilli())
+	b.last = time.Now()
+	cl.afterCommand(mark)
+	b.commands++
+	b.lastCmd = &cmd.fullname
+	if s.monitors.count.Load() > 0 && cmd.Flags&(db.Admin|db.SkipMonitor) == 0 {
+		s.monitors.feed(cl, argv, start)
+	}
+	if d := b.last.Sub(start); d >= s.slowThreshold() && cmd.Flags&db.SkipSlowlog == 0 {
+		s.slowlog.add(cl, argv, start, d)
+	}
+	s.latency.observe(cmd, start, b.last)
+	return true
+}
+
+// run executes the command: a server command directly, a data command on
+// its locked shards.
+func (s *Server) run(cl *client, cmd *command, argv [][]byte, now int64) {
 	if cmd.exec != nil {
 		cmd.exec(s, cl, argv)
 		return
@@ -72,6 +106,23 @@ func (s *Server) dispatch(cl *client, argv [][]byte, now int64) {
 	cl.ctx.Begin(argv, now)
 	cmd.Run(&cl.ctx, argv)
 	d.Unlock(mask, write)
+}
+
+// afterCommand applies CLIENT REPLY: drops the reply the command just wrote
+// (from mark on) when replies are off or skipped, and arms the skip of the
+// next command after CLIENT REPLY SKIP.
+func (cl *client) afterCommand(mark int) {
+	if cl.replyMode == replyOn && !cl.skipReply {
+		return
+	}
+	if cl.replyMode == replyOff || cl.skipReply {
+		cl.w.Buf = cl.w.Buf[:mark]
+	}
+	cl.skipReply = false
+	if cl.replyMode == replySkipNext {
+		cl.skipReply = true
+		cl.replyMode = replyOn
+	}
 }
 
 // shardMask returns the shards cmd must lock: those its keys hash to, every
@@ -97,7 +148,7 @@ func (s *Server) shardMask(cl *client, cmd *command, argv [][]byte) uint64 {
 func (s *Server) rejectUnknown(cl *client, argv [][]byte, badSub bool) {
 	if badSub {
 		cl.w.Error("ERR unknown subcommand '" + cString(argv[1], 128) + "'. Try " +
-			strings.ToUpper(string(argv[0])) + " HELP.")
+			strings.ToUpper(cString(argv[0], len(argv[0]))) + " HELP.")
 		return
 	}
 	var args strings.Builder

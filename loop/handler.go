@@ -45,15 +45,18 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	cl := c.Context().(*client)
 	buffered := c.InboundBuffered()
 	if int64(buffered) > s.qbufLimit.Load() {
+		s.qbufDisconnects.Add(1)
 		s.log.Warningf("Closing client that reached max query buffer length: id=%d addr=%s (qbuf initial bytes: %d)", cl.id, cl.addr, buffered)
 		return gnet.Close
 	}
 	if buffered < cl.need || buffered == 0 {
 		return gnet.None
 	}
+	if cl.pausedWaiting && !s.pause.active.Load() {
+		cl.pausedWaiting = false
+	}
 	buf, _ := c.Peek(-1)
-	cl.netIn.Add(int64(len(buf)))
-	now := time.Now().UnixMilli()
+	b := batch{last: time.Now()}
 	consumed := 0
 	cl.need = 0
 	for consumed < len(buf) && !cl.closeAfterReply {
@@ -68,10 +71,16 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 			cl.need = need
 			break
 		}
-		consumed += n
-		if len(args) > 0 {
-			s.dispatch(cl, args, now)
+		if len(args) > 0 && !s.dispatch(cl, args, &b) {
+			break
 		}
+		consumed += n
+	}
+	cl.netIn.Add(int64(consumed))
+	if b.commands > 0 {
+		cl.commands.Add(b.commands)
+		cl.lastCmd.Store(b.lastCmd)
+		cl.lastSeen.Store(b.last.UnixMilli())
 	}
 	if consumed > 0 {
 		// Discard(0) would drop the whole buffer, partial frame and all.

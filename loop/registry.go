@@ -60,6 +60,7 @@ func (s *Server) newClient(c gnet.Conn) *client {
 	cl := &client{
 		id:      s.nextID.Add(1),
 		conn:    c,
+		fd:      c.Fd(),
 		created: time.Now().UnixMilli(),
 	}
 	if a := c.RemoteAddr(); a != nil {
@@ -69,8 +70,7 @@ func (s *Server) newClient(c gnet.Conn) *client {
 		cl.laddr = a.String()
 	}
 	cl.parser.MaxBulkLen = s.config().ProtoMaxBulkLen
-	cl.authed = *s.requirePass.Load() == ""
-	cl.parser.Unauthenticated = !cl.authed
+	cl.setAuthenticated(*s.requirePass.Load() == "")
 	cl.ctx.KS = s.ks
 	cl.ctx.W = &cl.w
 	cl.ctx.Stats = &cl.Stats
@@ -84,6 +84,7 @@ func (s *Server) newClient(c gnet.Conn) *client {
 // closeClient forgets a connection that closed and keeps its counters.
 func (s *Server) closeClient(cl *client) {
 	s.clients.remove(cl)
+	s.stopMonitor(cl)
 	s.closed.Hits.Add(cl.Hits.Load())
 	s.closed.Misses.Add(cl.Misses.Load())
 	s.closed.ExpiredKeys.Add(cl.ExpiredKeys.Load())

@@ -2,6 +2,8 @@ package loop
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -40,8 +42,18 @@ type Server struct {
 
 	// Settings the reactors read on every batch, kept apart from cfg so
 	// that reading them contends on nothing.
-	qbufLimit   atomic.Int64
-	requirePass atomic.Pointer[string]
+	qbufLimit        atomic.Int64
+	requirePass      atomic.Pointer[string]
+	slowlogThreshold atomic.Int64 // microseconds
+	activeExpire     atomic.Bool  // DEBUG SET-ACTIVE-EXPIRE
+
+	runID    string
+	pause    pauseState
+	monitors monitorSet
+	slowlog  slowlog
+	latency  latencyMonitor
+	memPeak  atomic.Uint64
+	opsRate  atomic.Int64
 
 	nextID  atomic.Int64
 	clients clientRegistry
@@ -51,6 +63,7 @@ type Server struct {
 	expiry              db.Stats // what the active expiry cycle did
 	connectionsReceived atomic.Int64
 	rejectedConnections atomic.Int64
+	qbufDisconnects     atomic.Int64
 }
 
 // counters are a connection's contribution to INFO's stats.
@@ -69,7 +82,9 @@ func New(cfg Config, log *Logger) *Server {
 		ready:   make(chan struct{}),
 		done:    make(chan struct{}),
 		started: time.Now(),
+		runID:   newRunID(),
 	}
+	s.activeExpire.Store(true)
 	s.commands = buildCommandTable()
 	s.clients.init()
 	s.applyHotConfig(&cfg)
@@ -158,8 +173,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // cron runs the background work Redis's serverCron does, hz times a second:
-// the active expiry cycle and finishing hash table resizes.
+// the active expiry cycle (which also finishes hash table resizes) and the
+// instantaneous ops/sec sample.
 func (s *Server) cron(stop <-chan struct{}) {
+	var rate opsSampler
 	for {
 		hz := s.config().Hz
 		select {
@@ -167,13 +184,76 @@ func (s *Server) cron(stop <-chan struct{}) {
 			return
 		case <-time.After(time.Second / time.Duration(hz)):
 		}
-		s.ks.ActiveExpire(time.Now().UnixMilli(), &s.expiry)
+		if s.activeExpire.Load() {
+			s.ks.ActiveExpire(time.Now().UnixMilli(), &s.expiry)
+		}
+		s.opsRate.Store(rate.sample(time.Now(), s.sumStats().commands.Load()))
 	}
 }
 
-// applyHotConfig copies the settings the reactors read on every batch.
+// opsSampler computes instantaneous_ops_per_sec as Redis does: the mean of
+// the rates between the last 16 samples.
+type opsSampler struct {
+	lastTime  time.Time
+	lastCount int64
+	rates     [16]int64
+	i         int
+}
+
+func (o *opsSampler) sample(now time.Time, count int64) int64 {
+	if !o.lastTime.IsZero() {
+		if dt := now.Sub(o.lastTime).Seconds(); dt > 0 {
+			o.rates[o.i%len(o.rates)] = int64(float64(count-o.lastCount) / dt)
+			o.i++
+		}
+	}
+	o.lastTime, o.lastCount = now, count
+	var sum int64
+	for _, r := range o.rates {
+		sum += r
+	}
+	return sum / int64(len(o.rates))
+}
+
+// applyHotConfig copies the settings the reactors and the subsystems read
+// without taking the config lock.
 func (s *Server) applyHotConfig(cfg *Config) {
 	s.qbufLimit.Store(cfg.ClientQueryBufferLimit)
 	pass := cfg.RequirePass
 	s.requirePass.Store(&pass)
+	s.slowlogThreshold.Store(cfg.SlowlogLogSlowerThan)
+	s.slowlog.setMaxLen(cfg.SlowlogMaxLen)
+	s.latency.threshold.Store(cfg.LatencyMonitorThreshold)
+	s.ks.MaxBulkLen.Store(cfg.ProtoMaxBulkLen)
+	s.log.SetLevel(LogLevel(cfg.LogLevel))
+}
+
+// newRunID returns 40 random hex digits, Redis's run id.
+func newRunID() string {
+	var b [20]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// resetStats is CONFIG RESETSTAT: the counters start again from zero.
+func (s *Server) resetStats() {
+	zero := func(c *counters) {
+		c.Hits.Store(0)
+		c.Misses.Store(0)
+		c.ExpiredKeys.Store(0)
+		c.commands.Store(0)
+		c.netIn.Store(0)
+		c.netOut.Store(0)
+	}
+	zero(&s.closed)
+	for _, cl := range s.clients.list() {
+		zero(&cl.counters)
+	}
+	s.expiry.ExpiredKeys.Store(0)
+	s.connectionsReceived.Store(0)
+	s.rejectedConnections.Store(0)
+	s.qbufDisconnects.Store(0)
+	s.slowlog.mu.Lock()
+	s.slowlog.entries = nil
+	s.slowlog.mu.Unlock()
 }

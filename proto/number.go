@@ -115,3 +115,21 @@ func parseHexFloat(b []byte) (float64, bool) {
 	}
 	return f, true
 }
+
+// EqualFold reports whether b equals the upper-case ASCII word s, ignoring
+// case, without allocating: how a handler matches an option name.
+func EqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
