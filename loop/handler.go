@@ -1,8 +1,6 @@
 package loop
 
 import (
-	"time"
-
 	"github.com/panjf2000/gnet/v2"
 )
 
@@ -56,7 +54,7 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 		cl.pausedWaiting = false
 	}
 	buf, _ := c.Peek(-1)
-	b := batch{last: time.Now()}
+	b := newBatch()
 	consumed := 0
 	cl.need = 0
 	for consumed < len(buf) && !cl.closeAfterReply {
@@ -80,7 +78,7 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	if b.commands > 0 {
 		cl.commands.Add(b.commands)
 		cl.lastCmd.Store(b.lastCmd)
-		cl.lastSeen.Store(b.last.UnixMilli())
+		cl.lastSeen.Store(b.now().UnixMilli())
 	}
 	if consumed > 0 {
 		// Discard(0) would drop the whole buffer, partial frame and all.

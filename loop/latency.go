@@ -35,13 +35,14 @@ type latencySample struct {
 
 const latencySamples = 160
 
-// observe records the command that ran from start to end if it was slow.
-func (m *latencyMonitor) observe(cmd *command, start, end time.Time) {
+// observe records the command that started at start and ran for d if it
+// was slow.
+func (m *latencyMonitor) observe(cmd *command, start time.Time, d time.Duration) {
 	th := m.threshold.Load()
 	if th == 0 {
 		return
 	}
-	ms := end.Sub(start).Milliseconds()
+	ms := d.Milliseconds()
 	if ms < th {
 		return
 	}

@@ -55,19 +55,25 @@ func (r *clientRegistry) get(id int64) *client {
 	return r.m[id]
 }
 
-// newClient sets up the state of a connection that just opened.
+// newClient sets up the state of a connection that just opened. A nil c
+// makes a client with no connection, which runs commands that come from
+// elsewhere than the network (replaying a file, benchmarks); it is not
+// registered.
 func (s *Server) newClient(c gnet.Conn) *client {
 	cl := &client{
 		id:      s.nextID.Add(1),
 		conn:    c,
-		fd:      c.Fd(),
+		fd:      -1,
 		created: time.Now().UnixMilli(),
 	}
-	if a := c.RemoteAddr(); a != nil {
-		cl.addr = a.String()
-	}
-	if a := c.LocalAddr(); a != nil {
-		cl.laddr = a.String()
+	if c != nil {
+		cl.fd = c.Fd()
+		if a := c.RemoteAddr(); a != nil {
+			cl.addr = a.String()
+		}
+		if a := c.LocalAddr(); a != nil {
+			cl.laddr = a.String()
+		}
 	}
 	cl.parser.MaxBulkLen = s.config().ProtoMaxBulkLen
 	cl.setAuthenticated(*s.requirePass.Load() == "")
@@ -77,7 +83,9 @@ func (s *Server) newClient(c gnet.Conn) *client {
 	cl.selectDB(s.ks, 0)
 	cl.setProtocol(2)
 	cl.lastSeen.Store(cl.created)
-	s.clients.add(cl)
+	if c != nil {
+		s.clients.add(cl)
+	}
 	return cl
 }
 
