@@ -228,3 +228,16 @@ func runBinary(t testing.TB, args ...string) (string, error) {
 		return out.String(), nil
 	}
 }
+
+// eventually polls cond until it holds, failing the test after a generous
+// deadline; for effects another process makes visible a little later.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

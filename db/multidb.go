@@ -1,0 +1,74 @@
+package db
+
+// Commands that span databases (MOVE, COPY, SWAPDB, FLUSHALL) carry the
+// MultiDB flag: the dispatcher locks nothing for them and they lock here, in
+// the global order LOCKS.md records: the lower database id first, and inside
+// a database the lower shard index first (DB.Lock walks a mask upwards).
+// Database ids never change (SWAPDB swaps contents, not *DB values), so the
+// order is the same for every command.
+
+// lockPair takes, for writing, the shards ma of a and mb of b, which may be
+// the same database.
+func lockPair(a *DB, ma uint64, b *DB, mb uint64) {
+	switch {
+	case a == b:
+		a.Lock(ma|mb, true)
+	case a.ID < b.ID:
+		a.Lock(ma, true)
+		b.Lock(mb, true)
+	default:
+		b.Lock(mb, true)
+		a.Lock(ma, true)
+	}
+}
+
+// unlockPair releases what lockPair took.
+func unlockPair(a *DB, ma uint64, b *DB, mb uint64) {
+	if a == b {
+		a.Unlock(ma|mb, true)
+		return
+	}
+	a.Unlock(ma, true)
+	b.Unlock(mb, true)
+}
+
+// lockAll takes every shard of every database for writing.
+func (ks *Keyspace) lockAll() {
+	for _, d := range ks.dbs {
+		d.Lock(EveryShard, true)
+	}
+}
+
+// unlockAll releases what lockAll took.
+func (ks *Keyspace) unlockAll() {
+	for _, d := range ks.dbs {
+		d.Unlock(EveryShard, true)
+	}
+}
+
+// swapContents exchanges the keys of d and o, shard by shard, for SWAPDB.
+// Both databases keep their identity (the clients that selected them hold
+// the *DB), only what they hold changes places. A key hashes to the same
+// shard index in every database, so each pair of shards swaps as a whole.
+// Every shard of both must be locked for writing.
+func (d *DB) swapContents(o *DB) {
+	for i := range d.shards {
+		a, b := &d.shards[i], &o.shards[i]
+		a.dict, b.dict = b.dict, a.dict
+		a.ttl, b.ttl = b.ttl, a.ttl
+	}
+}
+
+// flush removes every key of d and returns how many there were. Go's
+// collector reclaims the old tables, so FLUSHDB ASYNC and SYNC are the same
+// here. Every shard of d must be locked for writing.
+func (d *DB) flush() int {
+	n := 0
+	for i := range d.shards {
+		s := &d.shards[i]
+		n += s.dict.used
+		s.dict = newDict()
+		s.ttl = nil
+	}
+	return n
+}
