@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 
 	"redis-fast/proto"
 )
@@ -63,36 +64,10 @@ const (
 // msgUnsupportedOption is EXPIRE's reply to an unknown flag, which Redis
 // prints with %s (so it ends at a NUL byte).
 func msgUnsupportedOption(opt []byte) string {
-	return "ERR Unsupported option " + string(cStr(opt))
+	return "ERR Unsupported option " + string(cString(opt))
 }
 
 var pexpireatWord = []byte("PEXPIREAT")
-
-// cStr returns b up to its first NUL byte: what C's string functions see of
-// an argument, where Redis compares options with strcasecmp.
-func cStr(b []byte) []byte {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		return b[:i]
-	}
-	return b
-}
-
-// foldEqual reports whether a equals s, ignoring ASCII case on both sides.
-func foldEqual(a []byte, s string) bool {
-	if len(a) != len(s) {
-		return false
-	}
-	for i := range a {
-		if lowerC(int(a[i])) != lowerC(int(s[i])) {
-			return false
-		}
-	}
-	return true
-}
-
-// isOpt reports whether the argument a is the option word, as
-// Redis's strcasecmp decides it.
-func isOpt(a []byte, word string) bool { return foldEqual(cStr(a), word) }
 
 // lookupNoTouch returns key's live object and counts a hit or a miss, but
 // records no access (Redis's LOOKUP_NOTOUCH): EXISTS, TYPE, TTL and OBJECT
@@ -148,7 +123,7 @@ func (d *DB) duplicate(c *Ctx, key []byte, src *Object) *Object {
 		// Each container type adds its deep copy here.
 		panic("db: COPY of a " + src.typ.String() + " value is not implemented")
 	}
-	o.flags = src.flags
+	o.flags = src.flags | flagUnshared
 	if src.exp != 0 {
 		d.setExpire(o, src.exp)
 	}
@@ -268,7 +243,7 @@ func cmdScan(c *Ctx, argv [][]byte) {
 			opt.pattern = val
 			opt.match = len(val) != 1 || val[0] != '*'
 		case isOpt(argv[i], "TYPE"):
-			opt.typ, opt.withType = cStr(val), true
+			opt.typ, opt.withType = cString(val), true
 		default:
 			c.W.Error(msgSyntax)
 			return
@@ -340,7 +315,7 @@ func scanKeeps(c *Ctx, o *Object, opt *scanOptions) bool {
 			c.Stats.Hits.Add(1)
 			name = o.typ.String()
 		}
-		if !foldEqual(opt.typ, name) {
+		if !strings.EqualFold(string(opt.typ), name) {
 			return false
 		}
 	}
@@ -352,7 +327,7 @@ func scanKeeps(c *Ctx, o *Object, opt *scanOptions) bool {
 // argument or a NUL byte. No leading space; an empty cursor is 0; a value
 // over 2^64-1 is an error.
 func parseCursor(b []byte) (uint64, bool) {
-	b = cStr(b)
+	b = cString(b)
 	if len(b) == 0 {
 		return 0, true
 	}
@@ -791,7 +766,7 @@ func cmdPersist(c *Ctx, argv [][]byte) {
 func cmdObject(c *Ctx, argv [][]byte) {
 	for i := range objectCommands {
 		sub := &objectCommands[i]
-		if !foldEqual(argv[1], sub.Name) {
+		if !strings.EqualFold(string(argv[1]), sub.Name) {
 			continue
 		}
 		if sub.Arity > 0 && len(argv) != sub.Arity || len(argv) < -sub.Arity {
@@ -801,7 +776,7 @@ func cmdObject(c *Ctx, argv [][]byte) {
 		sub.Run(c, argv)
 		return
 	}
-	c.W.Error("ERR unknown subcommand '" + string(cStr(argv[1])) + "'. Try OBJECT HELP.")
+	c.W.Error("ERR unknown subcommand '" + string(cString(argv[1])) + "'. Try OBJECT HELP.")
 }
 
 // objectLookup is OBJECT's lookup: no access recorded, a null reply when the

@@ -91,15 +91,15 @@ func cmdLcs(c *Ctx, argv [][]byte) {
 // first bad one.
 func parseLcsOptions(c *Ctx, argv [][]byte) (opt lcsOptions, ok bool) {
 	for j := 3; j < len(argv); j++ {
-		a := cOption(argv[j])
+		a := cString(argv[j])
 		switch {
-		case equalFold(a, "IDX"):
+		case proto.EqualFold(a, "IDX"):
 			opt.idx = true
-		case equalFold(a, "LEN"):
+		case proto.EqualFold(a, "LEN"):
 			opt.length = true
-		case equalFold(a, "WITHMATCHLEN"):
+		case proto.EqualFold(a, "WITHMATCHLEN"):
 			opt.withMatchLen = true
-		case equalFold(a, "MINMATCHLEN") && j+1 < len(argv):
+		case proto.EqualFold(a, "MINMATCHLEN") && j+1 < len(argv):
 			n, ok := proto.ParseInt(argv[j+1])
 			if !ok {
 				c.W.Error(msgNotInteger)

@@ -1,7 +1,6 @@
 package db
 
 import (
-	"bytes"
 	"math"
 	"strconv"
 
@@ -72,19 +71,19 @@ type setOptions struct {
 // GETEX's. It replies with the error and returns false on a bad token.
 func parseSetOptions(c *Ctx, argv [][]byte, from int, forSet bool) (opt setOptions, ok bool) {
 	for j := from; j < len(argv); j++ {
-		a := cOption(argv[j])
+		a := cString(argv[j])
 		hasNext := j+1 < len(argv)
 		hasExpire := opt.expireFlag != ""
 		switch {
-		case forSet && equalFold(a, "NX") && !opt.xx:
+		case forSet && proto.EqualFold(a, "NX") && !opt.xx:
 			opt.nx = true
-		case forSet && equalFold(a, "XX") && !opt.nx:
+		case forSet && proto.EqualFold(a, "XX") && !opt.nx:
 			opt.xx = true
-		case forSet && equalFold(a, "GET"):
+		case forSet && proto.EqualFold(a, "GET"):
 			opt.get = true
-		case forSet && equalFold(a, "KEEPTTL") && !hasExpire:
+		case forSet && proto.EqualFold(a, "KEEPTTL") && !hasExpire:
 			opt.keepTTL = true
-		case !forSet && equalFold(a, "PERSIST") && !hasExpire && !opt.keepTTL:
+		case !forSet && proto.EqualFold(a, "PERSIST") && !hasExpire && !opt.keepTTL:
 			opt.persist = true
 		case hasNext && !opt.keepTTL && !opt.persist && isExpireFlag(a, opt.expireFlag):
 			opt.expireFlag = upperExpireFlag(a)
@@ -107,7 +106,7 @@ func isExpireFlag(a []byte, seen string) bool {
 
 func upperExpireFlag(a []byte) string {
 	for _, f := range [...]string{"EX", "PX", "EXAT", "PXAT"} {
-		if equalFold(a, f) {
+		if proto.EqualFold(a, f) {
 			return f
 		}
 	}
@@ -200,39 +199,12 @@ func cmdSet(c *Ctx, argv [][]byte) {
 func withoutGet(argv [][]byte) [][]byte {
 	out := make([][]byte, 0, len(argv))
 	for i, a := range argv {
-		if i >= 3 && equalFold(cOption(a), "GET") {
+		if i >= 3 && proto.EqualFold(cString(a), "GET") {
 			continue
 		}
 		out = append(out, a)
 	}
 	return out
-}
-
-// cOption returns an option argument as Redis's C code compares it: up to
-// its first NUL byte ("NX\x00junk" is NX).
-func cOption(b []byte) []byte {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		return b[:i]
-	}
-	return b
-}
-
-// equalFold reports whether b equals the upper-case ASCII word s, ignoring
-// case, without allocating.
-func equalFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c >= 'a' && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
 }
 
 var (

@@ -99,6 +99,7 @@ func cmdIncrbyfloat(c *Ctx, argv [][]byte) {
 		o = c.DB.create(c, key)
 	}
 	o.setStr(sum)
+	o.flags |= flagNotInt
 	c.W.Bulk(sum)
 	c.Propagate(setName, key, sum, strKeepTTL)
 }

@@ -47,7 +47,7 @@ func stringEncoding(o *Object) string {
 // stringInt returns the integer a string value holds when Redis would
 // encode it as "int".
 func stringInt(o *Object) (int64, bool) {
-	if o.flags&flagRaw != 0 || o.n > 20 {
+	if o.flags&(flagRaw|flagNotInt) != 0 || o.n > 20 {
 		return 0, false
 	}
 	return proto.ParseInt(o.Str())
@@ -59,7 +59,7 @@ func stringInt(o *Object) (int64, bool) {
 func refcount(o *Object) int64 {
 	switch o.typ {
 	case TypeString:
-		if v, ok := stringInt(o); ok && v >= 0 && v < sharedIntegers {
+		if v, ok := stringInt(o); ok && v >= 0 && v < sharedIntegers && o.flags&flagUnshared == 0 {
 			return sharedRefcount
 		}
 	}

@@ -2,6 +2,7 @@ package db
 
 import (
 	"math/big"
+	"redis-fast/proto"
 )
 
 // INCRBYFLOAT's arithmetic. Redis does it in C long double, which on x86-64
@@ -110,7 +111,7 @@ func parseLongDouble(b []byte) (*big.Float, bool) {
 		s = s[1:]
 	}
 	switch {
-	case equalFold(s, "INF") || equalFold(s, "INFINITY"):
+	case proto.EqualFold(s, "INF") || proto.EqualFold(s, "INFINITY"):
 		return new(big.Float).SetInf(neg), true
 	case len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'):
 		return parseHexLongDouble(neg, s[2:])

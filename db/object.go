@@ -48,6 +48,12 @@ const (
 	// flagRaw marks a string changed in place (APPEND, SETRANGE), which
 	// OBJECT ENCODING reports as "raw" whatever its length, as Redis does.
 	flagRaw uint8 = 1 << iota
+	// flagNotInt marks a number Redis stores as plain text without trying
+	// the integer encoding (INCRBYFLOAT's result): "embstr", not "int".
+	flagNotInt
+	// flagUnshared marks a small integer Redis keeps in an object of its own
+	// rather than its shared one (a COPY's): OBJECT REFCOUNT says 1.
+	flagUnshared
 )
 
 // Key returns the key. The string is the Object's own copy.
@@ -72,7 +78,7 @@ func (o *Object) Str() []byte {
 // when v fits in it and it is not more than twice as big as v.
 func (o *Object) setStr(v []byte) {
 	o.typ = TypeString
-	o.flags &^= flagRaw
+	o.flags &^= flagRaw | flagNotInt | flagUnshared
 	if len(v) == 0 {
 		o.p, o.n, o.c = nil, 0, 0
 		return
