@@ -300,13 +300,16 @@ func (d *DB) scanKeys(cursor uint64, count int64, keys []*Object) ([]*Object, ui
 
 // scanKeeps applies SCAN's filters to a key it collected, in Redis's order:
 // the pattern, the type (a lookup, which counts a hit or a miss), expiry.
-// An expired key is left for the active cycle to reclaim: SCAN holds read
-// locks.
+// An expired key is skipped, and reclaimed after the command (SCAN holds
+// read locks), as Redis's SCAN deletes the expired keys it meets.
 func scanKeeps(c *Ctx, o *Object, opt *scanOptions) bool {
 	if opt.match && !Match(opt.pattern, []byte(o.key), false /* nocase */) {
 		return false
 	}
 	dead := expired(c, o)
+	if dead {
+		c.noteExpired(c.DB, o)
+	}
 	if opt.withType {
 		name := "none"
 		if dead {
@@ -384,9 +387,11 @@ func (d *DB) randomLive(c *Ctx) *Object {
 				n -= dict.used
 				continue
 			}
-			if o := dict.random(); !expired(c, o) {
+			o := dict.random()
+			if !expired(c, o) {
 				return o
 			}
+			c.noteExpired(d, o)
 			break
 		}
 	}

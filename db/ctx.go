@@ -20,7 +20,8 @@ type Ctx struct {
 	// Stats counts what the connection's reactor did; INFO adds them up.
 	Stats *Stats
 
-	argv [][]byte
+	argv    [][]byte
+	expired []expiredKey // see ReclaimExpired
 }
 
 // Stats are counters that INFO reports. Each reactor owns one, so counting

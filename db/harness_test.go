@@ -70,6 +70,9 @@ func (x *tester) do(line string) string {
 		cmd.Run(&x.ctx, argv)
 		d.Unlock(EveryShard, true)
 	}
+	if x.ctx.HasExpired() {
+		x.ctx.ReclaimExpired()
+	}
 	return string(x.w.Buf)
 }
 

@@ -15,14 +15,17 @@ func (d *DB) shardFor(key []byte) (*shard, uint64) {
 func expired(c *Ctx, o *Object) bool { return o.exp != 0 && o.exp <= c.Now }
 
 // lookup returns key's object for reading, or nil if it does not exist or
-// has expired. Under a read lock it cannot reclaim an expired key; it simply
-// does not see it, and the active expiry cycle reclaims it later (as a Redis
-// replica treats expired keys it may not delete). It counts a hit or a miss.
+// has expired. Under a read lock it cannot reclaim an expired key: it does
+// not see it, and notes it for the dispatcher to reclaim once the command's
+// locks are released (see ReclaimExpired). It counts a hit or a miss.
 func (d *DB) lookup(c *Ctx, key []byte) *Object {
 	s, h := d.shardFor(key)
 	o := s.dict.find(h, key)
 	if o == nil || expired(c, o) {
 		c.Stats.Misses.Add(1)
+		if o != nil {
+			c.noteExpired(d, o)
+		}
 		return nil
 	}
 	c.Stats.Hits.Add(1)
@@ -35,11 +38,49 @@ func (d *DB) lookup(c *Ctx, key []byte) *Object {
 func (d *DB) peek(c *Ctx, key []byte) *Object {
 	s, h := d.shardFor(key)
 	o := s.dict.find(h, key)
-	if o == nil || expired(c, o) {
+	if o == nil {
+		return nil
+	}
+	if expired(c, o) {
+		c.noteExpired(d, o)
 		return nil
 	}
 	return o
 }
+
+// expiredKey is a key a command found expired but could not delete.
+type expiredKey struct {
+	db  *DB
+	key string
+}
+
+// noteExpired remembers o, which has expired, for ReclaimExpired.
+func (c *Ctx) noteExpired(d *DB, o *Object) {
+	c.expired = append(c.expired, expiredKey{d, o.key})
+}
+
+// ReclaimExpired deletes the expired keys the last command saw but, holding
+// only read locks, could not delete; the dispatcher calls it after
+// releasing the command's locks. It takes each key's shard for writing in
+// turn and logs each deletion as DEL, so the keyspace and the write log end
+// up as Redis's lazy expiry leaves them.
+func (c *Ctx) ReclaimExpired() {
+	for i, e := range c.expired {
+		key := []byte(e.key)
+		s, h := e.db.shardFor(key)
+		s.mu.Lock()
+		if o := s.dict.find(h, key); o != nil && expired(c, o) {
+			e.db.expireNow(c, s, h, o)
+		}
+		s.mu.Unlock()
+		c.expired[i] = expiredKey{}
+	}
+	c.expired = c.expired[:0]
+}
+
+// HasExpired reports whether the last command left expired keys to
+// reclaim.
+func (c *Ctx) HasExpired() bool { return len(c.expired) > 0 }
 
 // lookupWrite returns key's object for changing it, or nil if it does not
 // exist. An expired key is deleted first, and the deletion logged as DEL,

@@ -114,6 +114,9 @@ func (s *Server) run(cl *client, cmd *command, argv [][]byte, now int64) {
 	cl.ctx.Begin(argv, now)
 	cmd.Run(&cl.ctx, argv)
 	d.Unlock(mask, write)
+	if cl.ctx.HasExpired() {
+		cl.ctx.ReclaimExpired()
+	}
 }
 
 // afterCommand applies CLIENT REPLY: drops the reply the command just wrote
