@@ -116,12 +116,10 @@ func (d *DB) adopt(c *Ctx, key []byte, src *Object) *Object {
 // of src's value and src's expiry, as Redis's COPY does.
 func (d *DB) duplicate(c *Ctx, key []byte, src *Object) *Object {
 	o := d.create(c, key)
-	switch src.typ {
-	case TypeString:
+	if src.typ == TypeString {
 		o.setStr(src.Str())
-	default:
-		// Each container type adds its deep copy here.
-		panic("db: COPY of a " + src.typ.String() + " value is not implemented")
+	} else {
+		o.setContainer(src.typ, cloneContainer(src))
 	}
 	o.flags = src.flags | flagUnshared
 	if src.exp != 0 {

@@ -22,6 +22,7 @@ type Ctx struct {
 
 	argv    [][]byte
 	expired []expiredKey // see ReclaimExpired
+	ready   []ReadyKey   // see TakeReady
 }
 
 // Stats are counters that INFO reports. Each reactor owns one, so counting

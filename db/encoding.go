@@ -23,6 +23,14 @@ func encoding(o *Object) string {
 	switch o.typ {
 	case TypeString:
 		return stringEncoding(o)
+	case TypeList:
+		return (*List)(o.p).encoding()
+	case TypeHash:
+		return (*Hash)(o.p).encoding()
+	case TypeSet:
+		return (*Set)(o.p).encoding()
+	case TypeZSet:
+		return (*ZSet)(o.p).encoding()
 	}
 	return "unknown"
 }

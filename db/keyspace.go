@@ -43,12 +43,17 @@ type Keyspace struct {
 	// MaxBulkLen is proto-max-bulk-len: no string may grow past it
 	// (APPEND, SETRANGE), as Redis's checkStringLength enforces.
 	MaxBulkLen atomic.Int64
+	// Limits are the compact-encoding thresholds of the collections.
+	Limits EncodingLimits
+	// Waiters counts the clients blocked on keys (see blocking.go).
+	Waiters Waiters
 }
 
 // NewKeyspace returns n empty databases.
 func NewKeyspace(n int) *Keyspace {
 	ks := &Keyspace{Log: NewWriteLog()}
 	ks.MaxBulkLen.Store(proto.DefaultMaxBulkLen)
+	ks.Limits.setDefaults()
 	for i := 0; i < n; i++ {
 		ks.dbs = append(ks.dbs, newDB(i))
 	}

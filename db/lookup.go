@@ -112,6 +112,9 @@ func (d *DB) create(c *Ctx, key []byte) *Object {
 	s, h := d.shardFor(key)
 	o := &Object{key: string(key), ttlPos: -1, lru: c.clock()}
 	s.dict.add(h, o)
+	if c.KS.Waiters.Load() > 0 {
+		c.noteReady(d, o.key)
+	}
 	return o
 }
 

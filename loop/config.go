@@ -38,6 +38,13 @@ type Config struct {
 	LatencyMonitorThreshold int64
 	Save                    string
 	AppendOnly              bool
+	// The compact-encoding thresholds of the collections.
+	HashMaxListpackEntries int64
+	HashMaxListpackValue   int64
+	SetMaxIntsetEntries    int64
+	ZSetMaxListpackEntries int64
+	ZSetMaxListpackValue   int64
+	ListMaxListpackSize    int64
 	// Loops is the number of reactors (event loops); 0 means one per core.
 	// It is ours, not Redis's.
 	Loops int
@@ -65,6 +72,12 @@ func DefaultConfig() Config {
 		SlowlogLogSlowerThan:   10000,
 		SlowlogMaxLen:          128,
 		Save:                   "3600 1 300 100 60 10000",
+		HashMaxListpackEntries: db.DefaultHashMaxListpackEntries,
+		HashMaxListpackValue:   db.DefaultHashMaxListpackValue,
+		SetMaxIntsetEntries:    db.DefaultSetMaxIntsetEntries,
+		ZSetMaxListpackEntries: db.DefaultZSetMaxListpackEntries,
+		ZSetMaxListpackValue:   db.DefaultZSetMaxListpackValue,
+		ListMaxListpackSize:    db.DefaultListMaxListpackSize,
 	}
 }
 
@@ -250,8 +263,14 @@ var directives = []directive{
 	immutable(intDirective("databases", func(c *Config) *int { return &c.Databases }, 1, math.MaxInt32)),
 	stringDirective("dir", func(c *Config) *string { return &c.Dir }),
 	immutable(enumDirective("enable-debug-command", func(c *Config) *string { return &c.EnableDebugCommand }, "no", "yes", "local")),
+	int64Directive("hash-max-listpack-entries", func(c *Config) *int64 { return &c.HashMaxListpackEntries }, 0, math.MaxInt64),
+	int64Directive("hash-max-listpack-value", func(c *Config) *int64 { return &c.HashMaxListpackValue }, 0, math.MaxInt64),
+	int64Directive("hash-max-ziplist-entries", func(c *Config) *int64 { return &c.HashMaxListpackEntries }, 0, math.MaxInt64),
+	int64Directive("hash-max-ziplist-value", func(c *Config) *int64 { return &c.HashMaxListpackValue }, 0, math.MaxInt64),
 	intDirective("hz", func(c *Config) *int { return &c.Hz }, 1, 500),
 	int64Directive("latency-monitor-threshold", func(c *Config) *int64 { return &c.LatencyMonitorThreshold }, 0, math.MaxInt64),
+	int64Directive("list-max-listpack-size", func(c *Config) *int64 { return &c.ListMaxListpackSize }, math.MinInt32, math.MaxInt32),
+	int64Directive("list-max-ziplist-size", func(c *Config) *int64 { return &c.ListMaxListpackSize }, math.MinInt32, math.MaxInt32),
 	immutable(stringDirective("logfile", func(c *Config) *string { return &c.LogFile })),
 	enumDirective("loglevel", func(c *Config) *string { return &c.LogLevel }, "debug", "verbose", "notice", "warning"),
 	immutable(intDirective("loops", func(c *Config) *int { return &c.Loops }, 0, 1024)),
@@ -260,10 +279,15 @@ var directives = []directive{
 	memDirective("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, 1<<20),
 	stringDirective("requirepass", func(c *Config) *string { return &c.RequirePass }),
 	stringDirective("save", func(c *Config) *string { return &c.Save }),
+	int64Directive("set-max-intset-entries", func(c *Config) *int64 { return &c.SetMaxIntsetEntries }, 0, math.MaxInt64),
 	int64Directive("slowlog-log-slower-than", func(c *Config) *int64 { return &c.SlowlogLogSlowerThan }, -1, math.MaxInt64),
 	intDirective("slowlog-max-len", func(c *Config) *int { return &c.SlowlogMaxLen }, 0, math.MaxInt64),
 	intDirective("tcp-keepalive", func(c *Config) *int { return &c.TCPKeepAlive }, 0, math.MaxInt32),
 	intDirective("timeout", func(c *Config) *int { return &c.Timeout }, 0, math.MaxInt32),
+	int64Directive("zset-max-listpack-entries", func(c *Config) *int64 { return &c.ZSetMaxListpackEntries }, 0, math.MaxInt64),
+	int64Directive("zset-max-listpack-value", func(c *Config) *int64 { return &c.ZSetMaxListpackValue }, 0, math.MaxInt64),
+	int64Directive("zset-max-ziplist-entries", func(c *Config) *int64 { return &c.ZSetMaxListpackEntries }, 0, math.MaxInt64),
+	int64Directive("zset-max-ziplist-value", func(c *Config) *int64 { return &c.ZSetMaxListpackValue }, 0, math.MaxInt64),
 }
 
 func findDirective(name string) *directive {

@@ -225,6 +225,13 @@ func (s *Server) applyHotConfig(cfg *Config) {
 	s.slowlog.setMaxLen(cfg.SlowlogMaxLen)
 	s.latency.threshold.Store(cfg.LatencyMonitorThreshold)
 	s.ks.MaxBulkLen.Store(cfg.ProtoMaxBulkLen)
+	l := &s.ks.Limits
+	l.HashMaxListpackEntries.Store(cfg.HashMaxListpackEntries)
+	l.HashMaxListpackValue.Store(cfg.HashMaxListpackValue)
+	l.SetMaxIntsetEntries.Store(cfg.SetMaxIntsetEntries)
+	l.ZSetMaxListpackEntries.Store(cfg.ZSetMaxListpackEntries)
+	l.ZSetMaxListpackValue.Store(cfg.ZSetMaxListpackValue)
+	l.ListMaxListpackSize.Store(cfg.ListMaxListpackSize)
 	s.log.SetLevel(LogLevel(cfg.LogLevel))
 }
 

@@ -1,0 +1,4 @@
+package db
+
+// ZSetCommands are the commands of Redis's zset group.
+var ZSetCommands = []Command{}
