@@ -472,8 +472,8 @@ func cmdMove(c *Ctx, argv [][]byte) {
 		return
 	}
 	mask := ShardMask(key)
-	lockPair(src, mask, dst, mask)
-	defer unlockPair(src, mask, dst, mask)
+	c.lockPair(src, mask, dst, mask)
+	defer c.unlockPair(src, mask, dst, mask)
 	o := src.lookupWrite(c, key)
 	if o == nil || dst.lookupWrite(c, key) != nil {
 		c.W.Int(0)
@@ -515,8 +515,8 @@ func cmdCopy(c *Ctx, argv [][]byte) {
 		return
 	}
 	srcMask, dstMask := ShardMask(key), ShardMask(newkey)
-	lockPair(src, srcMask, dst, dstMask)
-	defer unlockPair(src, srcMask, dst, dstMask)
+	c.lockPair(src, srcMask, dst, dstMask)
+	defer c.unlockPair(src, srcMask, dst, dstMask)
 	o := src.lookupWrite(c, key)
 	if o == nil {
 		c.Stats.Misses.Add(1)
@@ -554,8 +554,8 @@ func cmdSwapdb(c *Ctx, argv [][]byte) {
 		return
 	}
 	a, b := c.KS.DB(int(id1)), c.KS.DB(int(id2))
-	lockPair(a, EveryShard, b, EveryShard)
-	defer unlockPair(a, EveryShard, b, EveryShard)
+	c.lockPair(a, EveryShard, b, EveryShard)
+	defer c.unlockPair(a, EveryShard, b, EveryShard)
 	if a != b {
 		a.swapContents(b)
 	}
@@ -592,8 +592,8 @@ func cmdFlushall(c *Ctx, argv [][]byte) {
 	if !parseFlushMode(c, argv) {
 		return
 	}
-	c.KS.lockAll()
-	defer c.KS.unlockAll()
+	c.lockAll()
+	defer c.unlockAll()
 	removed := 0
 	for _, d := range c.KS.dbs {
 		removed += d.flush()

@@ -92,7 +92,7 @@ func TestDelExpiredKeyLogsOnlyTheExpiry(t *testing.T) {
 	x.advance(10)
 	x.logged()
 	x.mustInt("DEL k live", 1)
-	x.mustLog("DEL k", "DEL k live")
+	x.mustLog("MULTI", "DEL k", "DEL k live", "EXEC")
 	if n := x.stats.ExpiredKeys.Load(); n != 2 {
 		t.Errorf("expired_keys = %d, want 2", n)
 	}
@@ -413,7 +413,7 @@ func TestRenameOverExpiredDestination(t *testing.T) {
 	x.advance(5)
 	x.logged()
 	x.mustInt("RENAMENX src dst", 1)
-	x.mustLog("DEL dst", "RENAMENX src dst")
+	x.mustLog("MULTI", "DEL dst", "RENAMENX src dst", "EXEC")
 	x.mustBulk("GET dst", "w")
 }
 
@@ -452,7 +452,7 @@ func TestMoveOverExpiredKeyInTarget(t *testing.T) {
 	x.advance(5)
 	x.logged()
 	x.mustInt("MOVE k 3", 1)
-	x.mustLog("SELECT 3", "DEL k", "SELECT 0", "MOVE k 3")
+	x.mustLog("SELECT 3", "MULTI", "DEL k", "SELECT 0", "MOVE k 3", "EXEC")
 	x.selectDB(3)
 	x.mustBulk("GET k", "new")
 	x.mustInt("TTL k", -1)

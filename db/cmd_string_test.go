@@ -105,7 +105,7 @@ func TestSetnx(t *testing.T) {
 	x.logged()
 	x.advance(10)
 	x.mustInt("SETNX tmp new", 1)
-	x.mustLog("DEL tmp", "SETNX tmp new")
+	x.mustLog("MULTI", "DEL tmp", "SETNX tmp new", "EXEC")
 	x.mustErr("SETNX k", "ERR wrong number of arguments for 'setnx' command")
 }
 
@@ -301,7 +301,7 @@ func TestMsetnx(t *testing.T) {
 	x.advance(1)
 	x.logged()
 	x.mustInt("MSETNX tmp w", 1)
-	x.mustLog("DEL tmp", "MSETNX tmp w")
+	x.mustLog("MULTI", "DEL tmp", "MSETNX tmp w", "EXEC")
 }
 
 func TestAppend(t *testing.T) {

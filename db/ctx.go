@@ -19,8 +19,14 @@ type Ctx struct {
 	Now int64
 	// Stats counts what the connection's reactor did; INFO adds them up.
 	Stats *Stats
+	// LocksHeld is set while a transaction runs: EXEC has locked every
+	// shard its commands need, so commands that lock for themselves take
+	// nothing.
+	LocksHeld bool
 
 	argv    [][]byte
+	pending Batch        // log entries not yet appended; see FlushLog
+	inTx    bool         // inside EXEC; see BeginTx
 	expired []expiredKey // see ReclaimExpired
 	ready   []ReadyKey   // see TakeReady
 }
@@ -44,7 +50,7 @@ func (c *Ctx) Begin(argv [][]byte, now int64) {
 // deterministic as written, and counts one change.
 func (c *Ctx) Changed() {
 	c.Stats.Dirty.Add(1)
-	c.KS.Log.Append(c.DB.ID, c.argv...)
+	c.logEntry(c.DB.ID, c.argv)
 }
 
 // Propagate logs argv instead of the command as it came (SET ... EX becomes
@@ -52,7 +58,36 @@ func (c *Ctx) Changed() {
 // change. argv is copied.
 func (c *Ctx) Propagate(argv ...[]byte) {
 	c.Stats.Dirty.Add(1)
-	c.KS.Log.Append(c.DB.ID, argv...)
+	c.logEntry(c.DB.ID, argv)
+}
+
+// logEntry adds one command to the pending batch, when the log records.
+func (c *Ctx) logEntry(db int, argv [][]byte) {
+	if c.KS.Log.Enabled() {
+		c.pending.add(db, argv)
+	}
+}
+
+// FlushLog appends the command's pending log entries to the write log. The
+// caller must still hold the locks of the shards the command changed (the
+// dispatcher calls it just before unlocking; commands that lock for
+// themselves, before they unlock). Inside a transaction it does nothing:
+// the transaction's entries go together, when EndTx is called.
+func (c *Ctx) FlushLog() {
+	if c.inTx {
+		return
+	}
+	c.KS.Log.AppendBatch(&c.pending)
+}
+
+// BeginTx starts gathering the log entries of a transaction (EXEC).
+func (c *Ctx) BeginTx() { c.inTx = true }
+
+// EndTx appends the transaction's entries, wrapped in MULTI ... EXEC when
+// there are several. The transaction's locks must still be held.
+func (c *Ctx) EndTx() {
+	c.inTx = false
+	c.FlushLog()
 }
 
 // clock returns the LRU clock: seconds, wrapping at 2^32.

@@ -54,6 +54,7 @@ func (d *DB) expireSample(c *Ctx, s *shard) int {
 	for _, o := range batch[:n] {
 		if o.exp <= c.Now {
 			d.expireNow(c, s, hashString(o.key), o)
+			c.FlushLog() // each expired key is logged as a DEL of its own
 			deleted++
 		}
 	}

@@ -68,6 +68,7 @@ func (x *tester) do(line string) string {
 		d := x.ctx.DB
 		d.Lock(EveryShard, true)
 		cmd.Run(&x.ctx, argv)
+		x.ctx.FlushLog()
 		d.Unlock(EveryShard, true)
 	}
 	if x.ctx.HasExpired() {

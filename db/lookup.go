@@ -72,6 +72,7 @@ func (c *Ctx) ReclaimExpired() {
 		if o := s.dict.find(h, key); o != nil && expired(c, o) {
 			e.db.expireNow(c, s, h, o)
 		}
+		c.FlushLog()
 		s.mu.Unlock()
 		c.expired[i] = expiredKey{}
 	}
@@ -103,7 +104,7 @@ func (d *DB) lookupWrite(c *Ctx, key []byte) *Object {
 func (d *DB) expireNow(c *Ctx, s *shard, h uint64, o *Object) {
 	s.remove(h, []byte(o.key))
 	c.Stats.ExpiredKeys.Add(1)
-	c.KS.Log.Append(d.ID, delName, []byte(o.key))
+	c.logEntry(d.ID, [][]byte{delName, []byte(o.key)})
 }
 
 // create adds a new, empty string object under a copy of key, which must not

@@ -8,8 +8,12 @@ package db
 // order is the same for every command.
 
 // lockPair takes, for writing, the shards ma of a and mb of b, which may be
-// the same database.
-func lockPair(a *DB, ma uint64, b *DB, mb uint64) {
+// the same database. Inside a transaction, which holds every lock it needs
+// already, it takes nothing.
+func (c *Ctx) lockPair(a *DB, ma uint64, b *DB, mb uint64) {
+	if c.LocksHeld {
+		return
+	}
 	switch {
 	case a == b:
 		a.Lock(ma|mb, true)
@@ -22,8 +26,12 @@ func lockPair(a *DB, ma uint64, b *DB, mb uint64) {
 	}
 }
 
-// unlockPair releases what lockPair took.
-func unlockPair(a *DB, ma uint64, b *DB, mb uint64) {
+// unlockPair logs the command's changes and releases what lockPair took.
+func (c *Ctx) unlockPair(a *DB, ma uint64, b *DB, mb uint64) {
+	c.FlushLog()
+	if c.LocksHeld {
+		return
+	}
 	if a == b {
 		a.Unlock(ma|mb, true)
 		return
@@ -32,16 +40,24 @@ func unlockPair(a *DB, ma uint64, b *DB, mb uint64) {
 	b.Unlock(mb, true)
 }
 
-// lockAll takes every shard of every database for writing.
-func (ks *Keyspace) lockAll() {
-	for _, d := range ks.dbs {
+// lockAll takes every shard of every database for writing (nothing inside
+// a transaction, which holds them already).
+func (c *Ctx) lockAll() {
+	if c.LocksHeld {
+		return
+	}
+	for _, d := range c.KS.dbs {
 		d.Lock(EveryShard, true)
 	}
 }
 
-// unlockAll releases what lockAll took.
-func (ks *Keyspace) unlockAll() {
-	for _, d := range ks.dbs {
+// unlockAll logs the command's changes and releases what lockAll took.
+func (c *Ctx) unlockAll() {
+	c.FlushLog()
+	if c.LocksHeld {
+		return
+	}
+	for _, d := range c.KS.dbs {
 		d.Unlock(EveryShard, true)
 	}
 }

@@ -11,10 +11,14 @@ import (
 // offset counts the bytes ever appended, which is what Redis calls the
 // replication offset.
 //
-// Handlers append while they hold the locks of the shards they changed, so
-// two changes to one key are logged in the order they happened. Appending
-// costs nothing until the log is enabled (a consumer exists); then it is one
-// mutex and one copy into a buffer the consumers drain.
+// A command's changes are gathered in a Batch while it runs and appended
+// as one unit while the command still holds the locks of the shards it
+// changed, so two changes to one key are logged in the order they happened.
+// A batch of more than one command (a command that also expired keys, an
+// EXEC) is wrapped in MULTI ... EXEC, as Redis 7.0 propagates it. Logging
+// costs nothing until the log is enabled (a consumer exists); then it is a
+// copy into the batch, one mutex and one copy into the buffer the consumers
+// drain.
 //
 // WriteLog is safe for concurrent use.
 type WriteLog struct {
@@ -43,13 +47,73 @@ func (l *WriteLog) Append(db int, argv ...[]byte) {
 	}
 	l.mu.Lock()
 	before := len(l.buf)
+	l.appendEntry(db, func(b []byte) []byte { return appendCommand(b, argv) })
+	l.offset += int64(len(l.buf) - before)
+	l.mu.Unlock()
+}
+
+// AppendBatch records the commands of b, wrapped in MULTI ... EXEC when
+// there is more than one, and empties b.
+func (l *WriteLog) AppendBatch(b *Batch) {
+	if len(b.ends) == 0 {
+		return
+	}
+	if !l.enabled.Load() {
+		b.reset()
+		return
+	}
+	l.mu.Lock()
+	before := len(l.buf)
+	wrap := len(b.ends) > 1
+	if wrap {
+		l.appendEntry(b.dbs[0], func(buf []byte) []byte { return append(buf, multiFrame...) })
+	}
+	start := 0
+	for i, end := range b.ends {
+		frame := b.buf[start:end]
+		l.appendEntry(b.dbs[i], func(buf []byte) []byte { return append(buf, frame...) })
+		start = end
+	}
+	if wrap {
+		l.buf = append(l.buf, execFrame...)
+	}
+	l.offset += int64(len(l.buf) - before)
+	l.mu.Unlock()
+	b.reset()
+}
+
+var (
+	multiFrame = []byte("*1\r\n$5\r\nMULTI\r\n")
+	execFrame  = []byte("*1\r\n$4\r\nEXEC\r\n")
+)
+
+// appendEntry appends one frame for database db, after a SELECT if the
+// log's current database is another. l.mu must be held.
+func (l *WriteLog) appendEntry(db int, frame func([]byte) []byte) {
 	if db != l.db {
 		l.buf = appendSelect(l.buf, db)
 		l.db = db
 	}
-	l.buf = appendCommand(l.buf, argv)
-	l.offset += int64(len(l.buf) - before)
-	l.mu.Unlock()
+	l.buf = frame(l.buf)
+}
+
+// Batch gathers the log entries of one command (or one transaction) until
+// they are appended together. It belongs to one connection and is not safe
+// for concurrent use.
+type Batch struct {
+	buf  []byte
+	ends []int // where each entry's frame ends in buf
+	dbs  []int // each entry's database
+}
+
+func (b *Batch) add(db int, argv [][]byte) {
+	b.buf = appendCommand(b.buf, argv)
+	b.ends = append(b.ends, len(b.buf))
+	b.dbs = append(b.dbs, db)
+}
+
+func (b *Batch) reset() {
+	b.buf, b.ends, b.dbs = b.buf[:0], b.ends[:0], b.dbs[:0]
 }
 
 // Offset returns the number of bytes appended since the start.

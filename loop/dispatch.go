@@ -113,6 +113,7 @@ func (s *Server) run(cl *client, cmd *command, argv [][]byte, now int64) {
 	d.Lock(mask, write)
 	cl.ctx.Begin(argv, now)
 	cmd.Run(&cl.ctx, argv)
+	cl.ctx.FlushLog()
 	d.Unlock(mask, write)
 	if cl.ctx.HasExpired() {
 		cl.ctx.ReclaimExpired()
