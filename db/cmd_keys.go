@@ -279,7 +279,7 @@ func (d *DB) scanKeys(cursor uint64, count int64, keys []*Object) ([]*Object, ui
 	}
 	collect := func(o *Object) { keys = append(keys, o) }
 	for {
-		if dict := &d.shards[i].dict; dict.used > 0 {
+		if dict := &d.shards[i].dict; dict.len() > 0 {
 			v = dict.scan(v, collect)
 			budget--
 		} else {
@@ -381,8 +381,8 @@ func (d *DB) randomLive(c *Ctx) *Object {
 		n := rand.IntN(total)
 		for i := range d.shards {
 			dict := &d.shards[i].dict
-			if n >= dict.used {
-				n -= dict.used
+			if n >= dict.len() {
+				n -= dict.len()
 				continue
 			}
 			o := dict.random()

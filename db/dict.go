@@ -3,6 +3,7 @@ package db
 import (
 	"math/bits"
 	"math/rand/v2"
+	"sync/atomic"
 )
 
 // dict is one shard's hash table: chained buckets, a power of two of them,
@@ -19,12 +20,33 @@ import (
 type dict struct {
 	tab       [2][]*Object
 	rehashIdx int // next bucket of tab[0] to move; -1 when not rehashing
-	used      int
+	// used counts the objects. It is atomic so that INFO and DBSIZE can
+	// read it without the shard's lock; it changes only under the lock.
+	used atomic.Int64
 }
 
 const dictMinSize = 4
 
 func newDict() dict { return dict{rehashIdx: -1} }
+
+// len returns the number of objects.
+func (d *dict) len() int { return int(d.used.Load()) }
+
+// clear empties the dict.
+func (d *dict) clear() {
+	d.tab = [2][]*Object{}
+	d.rehashIdx = -1
+	d.used.Store(0)
+}
+
+// swap exchanges the contents of d and o.
+func (d *dict) swap(o *dict) {
+	d.tab, o.tab = o.tab, d.tab
+	d.rehashIdx, o.rehashIdx = o.rehashIdx, d.rehashIdx
+	n := d.used.Load()
+	d.used.Store(o.used.Load())
+	o.used.Store(n)
+}
 
 func (d *dict) rehashing() bool { return d.rehashIdx >= 0 }
 
@@ -32,7 +54,7 @@ func (d *dict) rehashing() bool { return d.rehashIdx >= 0 }
 // changes nothing, so readers holding a shared lock may call it at once;
 // the rehashing advances on changes (and in the background cycle) instead.
 func (d *dict) find(h uint64, key []byte) *Object {
-	if d.used == 0 {
+	if d.len() == 0 {
 		return nil
 	}
 	for t := 0; t < 2; t++ {
@@ -66,12 +88,12 @@ func (d *dict) add(h uint64, o *Object) {
 	i := h & uint64(len(tab)-1)
 	o.next = tab[i]
 	tab[i] = o
-	d.used++
+	d.used.Add(1)
 }
 
 // remove unlinks and returns the object stored under key, or nil.
 func (d *dict) remove(h uint64, key []byte) *Object {
-	if d.used == 0 {
+	if d.len() == 0 {
 		return nil
 	}
 	if d.rehashing() {
@@ -87,7 +109,7 @@ func (d *dict) remove(h uint64, key []byte) *Object {
 			if o.key == string(key) {
 				*link = o.next
 				o.next = nil
-				d.used--
+				d.used.Add(-1)
 				d.shrinkIfNeeded()
 				return o
 			}
@@ -109,18 +131,18 @@ func (d *dict) expandIfNeeded() {
 		d.tab[0] = make([]*Object, dictMinSize)
 		return
 	}
-	if d.used >= len(d.tab[0]) {
-		d.resize(d.used + 1)
+	if d.len() >= len(d.tab[0]) {
+		d.resize(d.len() + 1)
 	}
 }
 
 // shrinkIfNeeded starts a resize when under a tenth of the buckets are used,
 // as Redis's htNeedsResize.
 func (d *dict) shrinkIfNeeded() {
-	if d.rehashing() || len(d.tab[0]) <= dictMinSize || d.used*10 >= len(d.tab[0]) {
+	if d.rehashing() || len(d.tab[0]) <= dictMinSize || d.len()*10 >= len(d.tab[0]) {
 		return
 	}
-	d.resize(d.used)
+	d.resize(d.len())
 }
 
 // resize starts moving the objects into a table of at least n buckets.
@@ -180,7 +202,7 @@ func (d *dict) rehashStep() {
 // revisits a bucket it need not: every object present for the whole scan is
 // visited at least once.
 func (d *dict) scan(v uint64, fn func(*Object)) uint64 {
-	if d.used == 0 {
+	if d.len() == 0 {
 		return 0
 	}
 	if !d.rehashing() {
@@ -221,7 +243,7 @@ func nextCursor(v, mask uint64) uint64 {
 // a random non-empty bucket, then a random object of its chain. Like find,
 // it changes nothing.
 func (d *dict) random() *Object {
-	if d.used == 0 {
+	if d.len() == 0 {
 		return nil
 	}
 	var head *Object

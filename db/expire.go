@@ -23,12 +23,13 @@ func (ks *Keyspace) ActiveExpire(now int64, stats *Stats) {
 	c := &Ctx{KS: ks, Now: now, Stats: stats}
 	for _, d := range ks.dbs {
 		c.DB = d
+		var ttls ttlSample
 		for i := range d.shards {
 			s := &d.shards[i]
 			s.mu.Lock()
 			s.dict.rehash(100)
 			for len(s.ttl) > 0 {
-				if d.expireSample(c, s) <= expireSample/4 || time.Now().After(deadline) {
+				if d.expireSample(c, s, &ttls) <= expireSample/4 || time.Now().After(deadline) {
 					break
 				}
 			}
@@ -37,13 +38,22 @@ func (ks *Keyspace) ActiveExpire(now int64, stats *Stats) {
 				return
 			}
 		}
+		switch {
+		case d.Expires() == 0:
+			d.avgTTL.v.Store(0)
+		case ttls.n > 0:
+			d.avgTTL.observe(ttls.sum / ttls.n)
+		}
 	}
 }
+
+// ttlSample adds up the remaining TTLs of the live keys a cycle sampled.
+type ttlSample struct{ sum, n int64 }
 
 // expireSample checks up to expireSample keys of s, a run of them from a
 // random place in its ttl list (all of them when the list is that short),
 // and deletes those that have expired; it returns how many it deleted.
-func (d *DB) expireSample(c *Ctx, s *shard) int {
+func (d *DB) expireSample(c *Ctx, s *shard, ttls *ttlSample) int {
 	var batch [expireSample]*Object
 	n := min(expireSample, len(s.ttl))
 	start := rand.IntN(len(s.ttl))
@@ -56,7 +66,10 @@ func (d *DB) expireSample(c *Ctx, s *shard) int {
 			d.expireNow(c, s, hashString(o.key), o)
 			c.FlushLog() // each expired key is logged as a DEL of its own
 			deleted++
+			continue
 		}
+		ttls.sum += o.exp - c.Now
+		ttls.n++
 	}
 	return deleted
 }

@@ -71,6 +71,7 @@ func (ks *Keyspace) Len() int { return len(ks.dbs) }
 type DB struct {
 	ID     int
 	shards [NumShards]shard
+	avgTTL ttlEstimate // INFO's avg_ttl, kept by the expiry cycle
 }
 
 // shard is a slice of one database, the unit of locking. Everything in it is
@@ -81,6 +82,8 @@ type shard struct {
 	// ttl lists the objects that have an expiry, for the active expiry
 	// cycle to sample; Object.ttlPos is each one's index.
 	ttl []*Object
+	// expires is len(ttl), readable without the lock (INFO).
+	expires atomic.Int64
 }
 
 func newDB(id int) *DB {
@@ -120,21 +123,20 @@ func (d *DB) Unlock(mask uint64, write bool) {
 const EveryShard = ^uint64(0)
 
 // Size returns the number of keys, expired ones not yet reclaimed included,
-// as Redis's DBSIZE counts. Its shards must be locked.
+// as Redis's DBSIZE counts. It needs no lock: the counts are atomic.
 func (d *DB) Size() int {
 	n := 0
 	for i := range d.shards {
-		n += d.shards[i].dict.used
+		n += d.shards[i].dict.len()
 	}
 	return n
 }
 
-// Expires returns the number of keys with an expiry. Its shards must be
-// locked.
+// Expires returns the number of keys with an expiry. It needs no lock.
 func (d *DB) Expires() int {
 	n := 0
 	for i := range d.shards {
-		n += len(d.shards[i].ttl)
+		n += int(d.shards[i].expires.Load())
 	}
 	return n
 }

@@ -142,6 +142,7 @@ func (d *DB) setExpire(o *Object, ms int64) {
 	case ms != 0 && o.ttlPos < 0:
 		o.ttlPos = int32(len(s.ttl))
 		s.ttl = append(s.ttl, o)
+		s.expires.Add(1)
 	}
 	o.exp = ms
 }
@@ -153,6 +154,7 @@ func (s *shard) untrack(o *Object) {
 	last.ttlPos = o.ttlPos
 	s.ttl[len(s.ttl)-1] = nil
 	s.ttl = s.ttl[:len(s.ttl)-1]
+	s.expires.Add(-1)
 	o.ttlPos = -1
 }
 

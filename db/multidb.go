@@ -70,8 +70,11 @@ func (c *Ctx) unlockAll() {
 func (d *DB) swapContents(o *DB) {
 	for i := range d.shards {
 		a, b := &d.shards[i], &o.shards[i]
-		a.dict, b.dict = b.dict, a.dict
+		a.dict.swap(&b.dict)
 		a.ttl, b.ttl = b.ttl, a.ttl
+		n := a.expires.Load()
+		a.expires.Store(b.expires.Load())
+		b.expires.Store(n)
 	}
 }
 
@@ -82,9 +85,10 @@ func (d *DB) flush() int {
 	n := 0
 	for i := range d.shards {
 		s := &d.shards[i]
-		n += s.dict.used
-		s.dict = newDict()
+		n += s.dict.len()
+		s.dict.clear()
 		s.ttl = nil
+		s.expires.Store(0)
 	}
 	return n
 }

@@ -1,27 +1,27 @@
 package db
 
+import "sync/atomic"
+
 // Stats returns what INFO's keyspace section shows for d: the number of
-// keys, of keys with an expiry, and the average time to live in ms of a
-// sample of the latter (Redis estimates it from samples too). It takes each
-// shard's read lock in turn.
-func (d *DB) Stats(now int64) (keys, expires int, avgTTL int64) {
-	const samplePerShard = 16
-	var sum, n int64
-	for i := range d.shards {
-		s := &d.shards[i]
-		s.mu.RLock()
-		keys += s.dict.used
-		expires += len(s.ttl)
-		for _, o := range s.ttl[:min(len(s.ttl), samplePerShard)] {
-			if ttl := o.exp - now; ttl > 0 {
-				sum += ttl
-				n++
-			}
-		}
-		s.mu.RUnlock()
+// keys, of keys with an expiry, and the average time to live in ms of the
+// keys with one, as the active expiry cycle last estimated it (Redis
+// estimates it from its samples too). It takes no lock, so INFO never waits
+// for a command and can run inside a transaction that holds the shards.
+func (d *DB) Stats() (keys, expires int, avgTTL int64) {
+	return d.Size(), d.Expires(), d.avgTTL.Load()
+}
+
+// ttlEstimate keeps a running average of the TTLs the expiry cycle samples,
+// weighted as Redis's activeExpireCycle weights it (2% per cycle).
+type ttlEstimate struct{ v atomic.Int64 }
+
+func (e *ttlEstimate) Load() int64 { return e.v.Load() }
+
+func (e *ttlEstimate) observe(sample int64) {
+	old := e.v.Load()
+	if old == 0 {
+		e.v.Store(sample)
+		return
 	}
-	if n > 0 {
-		avgTTL = sum / n
-	}
-	return keys, expires, avgTTL
+	e.v.Store(old/50*49 + sample/50)
 }

@@ -241,7 +241,7 @@ func (s *Server) infoCluster(b *infoWriter) {
 
 func (s *Server) infoKeyspace(b *infoWriter) {
 	for i := 0; i < s.ks.Len(); i++ {
-		keys, expires, avgTTL := s.ks.DB(i).Stats(time.Now().UnixMilli())
+		keys, expires, avgTTL := s.ks.DB(i).Stats()
 		if keys == 0 {
 			continue
 		}
