@@ -481,6 +481,8 @@ func cmdMove(c *Ctx, argv [][]byte) {
 	}
 	dst.adopt(c, key, o)
 	src.remove(key)
+	src.touchKey(key)
+	dst.touchKey(key)
 	c.W.Int(1)
 	c.Changed()
 }
@@ -532,6 +534,7 @@ func cmdCopy(c *Ctx, argv [][]byte) {
 		dst.remove(newkey)
 	}
 	dst.duplicate(c, newkey, o)
+	dst.touchKey(newkey)
 	c.W.Int(1)
 	c.Changed()
 }

@@ -47,6 +47,8 @@ type Keyspace struct {
 	Limits EncodingLimits
 	// Waiters counts the clients blocked on keys (see blocking.go).
 	Waiters Waiters
+	// Watching counts the WATCHed keys (see watch.go).
+	Watching Watching
 }
 
 // NewKeyspace returns n empty databases.
@@ -84,6 +86,8 @@ type shard struct {
 	ttl []*Object
 	// expires is len(ttl), readable without the lock (INFO).
 	expires atomic.Int64
+	// watched holds the WATCHers of keys of this shard (see watch.go).
+	watched map[string][]*Watcher
 }
 
 func newDB(id int) *DB {

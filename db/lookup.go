@@ -103,6 +103,7 @@ func (d *DB) lookupWrite(c *Ctx, key []byte) *Object {
 // expireNow deletes o, whose time has come, and logs it as a DEL.
 func (d *DB) expireNow(c *Ctx, s *shard, h uint64, o *Object) {
 	s.remove(h, []byte(o.key))
+	d.touch(s, []byte(o.key))
 	c.Stats.ExpiredKeys.Add(1)
 	c.logEntry(d.ID, [][]byte{delName, []byte(o.key)})
 }

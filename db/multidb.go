@@ -68,6 +68,8 @@ func (c *Ctx) unlockAll() {
 // shard index in every database, so each pair of shards swaps as a whole.
 // Every shard of both must be locked for writing.
 func (d *DB) swapContents(o *DB) {
+	d.touchAllWatched(o)
+	o.touchAllWatched(d)
 	for i := range d.shards {
 		a, b := &d.shards[i], &o.shards[i]
 		a.dict.swap(&b.dict)
@@ -82,6 +84,7 @@ func (d *DB) swapContents(o *DB) {
 // collector reclaims the old tables, so FLUSHDB ASYNC and SYNC are the same
 // here. Every shard of d must be locked for writing.
 func (d *DB) flush() int {
+	d.touchAllWatched(nil)
 	n := 0
 	for i := range d.shards {
 		s := &d.shards[i]

@@ -39,6 +39,11 @@ type client struct {
 	skipReply bool
 	// pausedWaiting is set while the client waits for CLIENT PAUSE to end.
 	pausedWaiting bool
+	// multi is the open transaction (MULTI); nil outside one.
+	multi *multiState
+	// watched are the WATCHed keys; watcher is flagged when one changes.
+	watched []watchedKey
+	watcher db.Watcher
 
 	created  int64 // Unix ms
 	dbIndex  atomic.Int32

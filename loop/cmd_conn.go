@@ -175,6 +175,8 @@ func (s *Server) helloReply(cl *client) {
 
 // RESET
 func cmdReset(s *Server, cl *client, argv [][]byte) {
+	cl.multi = nil
+	s.unwatchAll(cl)
 	cl.selectDB(s.ks, 0)
 	cl.setProtocol(2)
 	cl.name.Store(nil)

@@ -30,7 +30,7 @@ func dataGroups() [][]db.Command {
 
 // serverGroups are this package's tables.
 func serverGroups() [][]serverCommand {
-	return [][]serverCommand{connCommands, clientCommands, commandCommands, configCommands, infoCommands, latencyCommands, serverCommands, slowlogCommands}
+	return [][]serverCommand{connCommands, clientCommands, commandCommands, configCommands, infoCommands, latencyCommands, multiCommands, serverCommands, slowlogCommands}
 }
 
 // buildCommandTable assembles every table into one map from lower-case name

@@ -69,19 +69,29 @@ func (s *Server) dispatch(cl *client, argv [][]byte, b *batch) bool {
 	cmd, badSub := s.lookupCommand(argv)
 	if cmd == nil {
 		s.rejectUnknown(cl, argv, badSub)
+		cl.flagTransaction()
 		return true
 	}
 	if cmd.Arity > 0 && len(argv) != cmd.Arity || len(argv) < -cmd.Arity {
-		cl.w.Error("ERR wrong number of arguments for '" + cmd.fullname + "' command")
+		s.reject(cl, cmd, "ERR wrong number of arguments for '"+cmd.fullname+"' command")
 		return true
 	}
 	if !cl.authed && cmd.Flags&db.NoAuth == 0 {
-		cl.w.Error(msgNoAuth)
+		s.reject(cl, cmd, msgNoAuth)
 		return true
 	}
 	if s.pause.active.Load() && s.pause.holds(cmd) {
 		s.pause.wait(cl)
 		return false
+	}
+	if cl.multi != nil && queues(cmd) {
+		if cmd.Flags&db.NoMulti != 0 {
+			cl.w.Error(msgNotInMulti)
+			cl.flagTransaction()
+			return true
+		}
+		cl.enqueue(cmd, argv)
+		return true
 	}
 	mark := len(cl.w.Buf)
 	began := b.elapsed
@@ -111,14 +121,35 @@ func (s *Server) run(cl *client, cmd *command, argv [][]byte, now int64) {
 	write := cmd.Flags&db.ReadOnly == 0
 	d := cl.ctx.DB
 	d.Lock(mask, write)
-	cl.ctx.Begin(argv, now)
-	cmd.Run(&cl.ctx, argv)
+	s.runData(cl, cmd, argv, now)
 	cl.ctx.FlushLog()
 	d.Unlock(mask, write)
 	if cl.ctx.HasExpired() {
 		cl.ctx.ReclaimExpired()
 	}
 }
+
+// runData runs a data command whose shards are locked, with its key
+// indexes in cl.keys. When it changed data, the watchers of its keys are
+// marked while the locks are still held, so an EXEC that watches them
+// cannot miss the change. (A command that reads some keys and writes others,
+// like SINTERSTORE, marks them all: a spurious EXEC failure, never a missed
+// one.)
+func (s *Server) runData(cl *client, cmd *command, argv [][]byte, now int64) {
+	watching := s.ks.Watching.Load() > 0 && cmd.Flags&(db.Write|db.MultiDB) == db.Write
+	var before int64
+	if watching {
+		before = cl.Dirty.Load()
+	}
+	cl.ctx.Begin(argv, now)
+	cmd.Run(&cl.ctx, argv)
+	if watching && cl.Dirty.Load() != before {
+		cl.ctx.DB.TouchKeys(argv, cl.keys)
+	}
+}
+
+// clockNow is the time a command that is not timed by a batch runs at.
+func (s *Server) clockNow() int64 { return time.Now().UnixMilli() }
 
 // afterCommand applies CLIENT REPLY: drops the reply the command just wrote
 // (from mark on) when replies are off or skipped, and arms the skip of the
@@ -141,18 +172,31 @@ func (cl *client) afterCommand(mark int) {
 // shard for a whole-database command, none for a command that locks for
 // itself.
 func (s *Server) shardMask(cl *client, cmd *command, argv [][]byte) uint64 {
+	cl.keys = cmd.KeyIndexes(cl.keys[:0], argv)
 	switch {
 	case cmd.Flags&db.AllShards != 0:
 		return db.EveryShard
 	case cmd.Flags&db.MultiDB != 0:
 		return 0
 	}
-	cl.keys = cmd.KeyIndexes(cl.keys[:0], argv)
 	var mask uint64
 	for _, i := range cl.keys {
 		mask |= db.ShardMask(argv[i])
 	}
 	return mask
+}
+
+// reject refuses to run cmd, as Redis's rejectCommand does: the open
+// transaction is marked failed, and a refused EXEC discards it and says why.
+func (s *Server) reject(cl *client, cmd *command, msg string) {
+	if cmd.Name == "exec" {
+		cl.multi = nil
+		s.unwatchAll(cl)
+		cl.w.Error("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR "))
+		return
+	}
+	cl.w.Error(msg)
+	cl.flagTransaction()
 }
 
 // rejectUnknown replies to a command or subcommand that does not exist, as

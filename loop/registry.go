@@ -93,6 +93,7 @@ func (s *Server) newClient(c gnet.Conn) *client {
 func (s *Server) closeClient(cl *client) {
 	s.clients.remove(cl)
 	s.stopMonitor(cl)
+	s.unwatchAll(cl)
 	s.closed.Hits.Add(cl.Hits.Load())
 	s.closed.Misses.Add(cl.Misses.Load())
 	s.closed.ExpiredKeys.Add(cl.ExpiredKeys.Load())
