@@ -23,12 +23,18 @@ type Ctx struct {
 	// shard its commands need, so commands that lock for themselves take
 	// nothing.
 	LocksHeld bool
+	// Retrying is set while the dispatcher runs a blocked client's command
+	// again to see whether it can be served now; if it cannot, the command
+	// must leave no reply and no change (see block).
+	Retrying bool
 
 	argv    [][]byte
 	pending Batch        // log entries not yet appended; see FlushLog
 	inTx    bool         // inside EXEC; see BeginTx
-	expired []expiredKey // see ReclaimExpired
-	ready   []ReadyKey   // see TakeReady
+	expired  []expiredKey // see ReclaimExpired
+	ready    []ReadyKey   // see TakeReady
+	blocked  bool         // the command asked to block; see block
+	blockReq BlockRequest
 }
 
 // Stats are counters that INFO reports. Each reactor owns one, so counting

@@ -39,6 +39,9 @@ type client struct {
 	skipReply bool
 	// pausedWaiting is set while the client waits for CLIENT PAUSE to end.
 	pausedWaiting bool
+	// block is set while the client waits in a blocking command; its
+	// reactor reads none of its input until the wait ends.
+	block *blockedClient
 	// multi is the open transaction (MULTI); nil outside one.
 	multi *multiState
 	// watched are the WATCHed keys; watcher is flagged when one changes.

@@ -22,6 +22,7 @@ var clientCommands = []serverCommand{
 		{Command: db.Command{Name: "pause", Arity: -3, Flags: db.Admin | db.NoScript | db.Loading | db.Stale, Group: "connection", Since: "3.0.0"}, exec: cmdClientPause},
 		{Command: db.Command{Name: "reply", Arity: 3, Flags: db.NoScript | db.Loading | db.Stale, Group: "connection", Since: "3.2.0"}, exec: cmdClientReply},
 		{Command: db.Command{Name: "setname", Arity: 3, Flags: db.NoScript | db.Loading | db.Stale, Group: "connection", Since: "2.6.9"}, exec: cmdClientSetname},
+		{Command: db.Command{Name: "unblock", Arity: -3, Flags: db.Admin | db.NoScript | db.Loading | db.Stale, Group: "connection", Since: "5.0.0"}, exec: cmdClientUnblock},
 		{Command: db.Command{Name: "unpause", Arity: 2, Flags: db.Admin | db.NoScript | db.Loading | db.Stale, Group: "connection", Since: "6.2.0"}, exec: cmdClientUnpause},
 	}},
 }
@@ -104,8 +105,11 @@ func (cl *client) kind() string {
 // clientLine formats one client as CLIENT LIST does, field for field.
 func (s *Server) clientLine(cl *client, now int64) string {
 	flags := "N"
-	if cl.monitor.Load() {
+	switch {
+	case cl.monitor.Load():
 		flags = "O"
+	case s.blocked.byClient(cl.id) != nil:
+		flags = "b"
 	}
 	cmd := "NULL"
 	if p := cl.lastCmd.Load(); p != nil {
@@ -353,6 +357,8 @@ func cmdClientHelp(s *Server, cl *client, argv [][]byte) {
 		"    Return information about client connections. Options:",
 		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
 		"      Return clients of specified type.",
+		"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+		"    Unblock the specified blocked client.",
 		"UNPAUSE",
 		"    Stop the current client pause, resuming traffic.",
 		"PAUSE <timeout> [WRITE|ALL]",

@@ -124,9 +124,10 @@ func (s *Server) run(cl *client, cmd *command, argv [][]byte, now int64) {
 	s.runData(cl, cmd, argv, now)
 	cl.ctx.FlushLog()
 	d.Unlock(mask, write)
-	if cl.ctx.HasExpired() {
-		cl.ctx.ReclaimExpired()
+	if req, ok := cl.ctx.TakeBlock(); ok {
+		s.block(cl, cmd, argv, req)
 	}
+	s.afterData(cl)
 }
 
 // runData runs a data command whose shards are locked, with its key

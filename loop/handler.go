@@ -41,6 +41,12 @@ func (h *handler) OnClose(c gnet.Conn, _ error) gnet.Action {
 func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	s := h.srv
 	cl := c.Context().(*client)
+	if b := cl.block; b != nil {
+		if b.state.Load() != blockDone {
+			return gnet.None // still waiting: the input stays buffered
+		}
+		cl.block = nil
+	}
 	buffered := c.InboundBuffered()
 	if int64(buffered) > s.qbufLimit.Load() {
 		s.qbufDisconnects.Add(1)
@@ -57,7 +63,7 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	b := newBatch()
 	consumed := 0
 	cl.need = 0
-	for consumed < len(buf) && !cl.closeAfterReply {
+	for consumed < len(buf) && !cl.closeAfterReply && cl.block == nil {
 		args, n, need, err := cl.parser.Parse(buf[consumed:])
 		if err != nil {
 			cl.w.Error("ERR " + err.Error())

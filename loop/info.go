@@ -124,7 +124,7 @@ func (s *Server) infoClients(b *infoWriter) {
 	b.field("maxclients", cfg.MaxClients)
 	b.field("client_recent_max_input_buffer", 0)
 	b.field("client_recent_max_output_buffer", 0)
-	b.field("blocked_clients", 0)
+	b.field("blocked_clients", s.blocked.count())
 	b.field("tracking_clients", 0)
 	b.field("clients_in_timeout_table", 0)
 }

@@ -177,6 +177,7 @@ func cmdExec(s *Server, cl *client, argv [][]byte) {
 	cl.ctx.LocksHeld = false
 	locks.unlock(s.ks)
 	s.unwatchAll(cl)
+	s.afterData(cl)
 }
 
 // watchFailed reports whether a watched key was changed, or expired after

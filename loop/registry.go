@@ -94,6 +94,7 @@ func (s *Server) closeClient(cl *client) {
 	s.clients.remove(cl)
 	s.stopMonitor(cl)
 	s.unwatchAll(cl)
+	s.unblockOnClose(cl)
 	s.closed.Hits.Add(cl.Hits.Load())
 	s.closed.Misses.Add(cl.Misses.Load())
 	s.closed.ExpiredKeys.Add(cl.ExpiredKeys.Load())

@@ -49,6 +49,7 @@ type Server struct {
 
 	runID    string
 	pause    pauseState
+	blocked  blockRegistry
 	monitors monitorSet
 	slowlog  slowlog
 	latency  latencyMonitor
