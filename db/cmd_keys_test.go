@@ -1,6 +1,8 @@
 package db
 
 import (
+	"time"
+
 	"fmt"
 	"sort"
 	"strconv"
@@ -84,12 +86,12 @@ func TestDelExpiredKeyLogsOnlyTheExpiry(t *testing.T) {
 	x := newTester(t)
 	x.mustOK("SET k v PX 10")
 	x.mustOK("SET live v")
-	x.advance(10)
+	x.advance(11)
 	x.logged()
 	x.mustInt("DEL k", 0)
 	x.mustLog("DEL k")
 	x.mustOK("SET k v PX 10")
-	x.advance(10)
+	x.advance(11)
 	x.logged()
 	x.mustInt("DEL k live", 1)
 	x.mustLog("MULTI", "DEL k", "DEL k live", "EXEC")
@@ -106,7 +108,7 @@ func TestExistsTouchType(t *testing.T) {
 	x.mustInt("TOUCH a b missing", 2)
 	x.expect("TYPE a", "+string\r\n")
 	x.expect("TYPE missing", "+none\r\n")
-	x.advance(5)
+	x.advance(6)
 	x.mustInt("EXISTS b", 0)
 	x.mustInt("TOUCH b", 0)
 	x.expect("TYPE b", "+none\r\n")
@@ -148,7 +150,7 @@ func TestKeys(t *testing.T) {
 		x.mustOK(fmt.Sprintf("SET %q v", k))
 	}
 	x.mustOK("SET gone v PX 1")
-	x.advance(1)
+	x.advance(2)
 	tests := []struct {
 		pattern string
 		want    []string
@@ -231,7 +233,7 @@ func TestScanFilters(t *testing.T) {
 	x.mustOK("SET one v")
 	x.mustOK("SET two v")
 	x.mustOK("SET gone v PX 1")
-	x.advance(1)
+	x.advance(2)
 	tests := []struct {
 		line string
 		want []string
@@ -355,7 +357,7 @@ func TestRandomkey(t *testing.T) {
 	for i := 0; i < 50; i++ {
 		x.mustOK(fmt.Sprintf("SET dead%d v PX 1", i))
 	}
-	x.advance(1)
+	x.advance(2)
 	for i := 0; i < 20; i++ {
 		x.mustBulk("RANDOMKEY", "only")
 	}
@@ -402,7 +404,7 @@ func TestRename(t *testing.T) {
 	x.mustOK("RENAME e c")
 	x.mustInt("TTL c", -1)
 	x.mustOK("SET e v PX 1000")
-	x.advance(1000)
+	x.advance(1001)
 	x.mustErr("RENAME e x", msgNoSuchKey)
 }
 
@@ -410,7 +412,7 @@ func TestRenameOverExpiredDestination(t *testing.T) {
 	x := newTester(t)
 	x.mustOK("SET dst v PX 5")
 	x.mustOK("SET src w")
-	x.advance(5)
+	x.advance(6)
 	x.logged()
 	x.mustInt("RENAMENX src dst", 1)
 	x.mustLog("MULTI", "DEL dst", "RENAMENX src dst", "EXEC")
@@ -449,7 +451,7 @@ func TestMoveOverExpiredKeyInTarget(t *testing.T) {
 	x.mustOK("SET k old PX 5")
 	x.selectDB(0)
 	x.mustOK("SET k new")
-	x.advance(5)
+	x.advance(6)
 	x.logged()
 	x.mustInt("MOVE k 3", 1)
 	x.mustLog("SELECT 3", "MULTI", "DEL k", "SELECT 0", "MOVE k 3", "EXEC")
@@ -499,7 +501,7 @@ func TestCopy(t *testing.T) {
 func TestCopyExpiredSource(t *testing.T) {
 	x := newTester(t)
 	x.mustOK("SET s v PX 5")
-	x.advance(5)
+	x.advance(6)
 	x.logged()
 	x.mustInt("COPY s d", 0)
 	x.mustLog("DEL s")
@@ -549,8 +551,8 @@ func TestSwapdb(t *testing.T) {
 	x.mustBulk("GET shared", "zero")
 	x.mustInt("PTTL shared", 5000)
 	// Expiry still works on the swapped ttl lists.
-	x.advance(5000)
-	x.ks.ActiveExpire(x.now, &x.stats)
+	x.advance(5001)
+	x.ks.ActiveExpire(x.now, &x.stats, time.Minute)
 	x.mustInt("DBSIZE", 1)
 	x.mustOK("SWAPDB 1 1")
 	x.mustInt("DBSIZE", 1)
@@ -703,7 +705,7 @@ func TestExpireInThePastDeletes(t *testing.T) {
 func TestExpireOnExpiredKey(t *testing.T) {
 	x := newTester(t)
 	x.mustOK("SET k v PX 10")
-	x.advance(10)
+	x.advance(11)
 	x.logged()
 	x.mustInt("EXPIRE k 100", 0)
 	x.mustLog("DEL k")
@@ -733,7 +735,7 @@ func TestTTLFamily(t *testing.T) {
 	x.advance(1498)
 	x.mustInt("TTL k", 0)
 	x.mustInt("PTTL k", 1)
-	x.advance(1)
+	x.advance(2)
 	x.mustInt("TTL k", -2)
 	x.mustInt("EXPIRETIME k", -2)
 }

@@ -1,6 +1,8 @@
 package db
 
 import (
+	"time"
+
 	"runtime/debug"
 	"testing"
 	"unsafe"
@@ -30,7 +32,7 @@ func TestSetExpiresAndPropagatesPXAT(t *testing.T) {
 	x.mustLog("SELECT 0", "SET k v PXAT 1700000010000")
 	x.advance(9999)
 	x.mustBulk("GET k", "v")
-	x.advance(1)
+	x.advance(2)
 	x.mustNil("GET k")
 	// The read did not delete it; the next write does, and logs a DEL.
 	x.mustOK("SET k w")
@@ -41,7 +43,7 @@ func TestSetKeepTTL(t *testing.T) {
 	x := newTester(t)
 	x.mustOK("SET k v PX 100")
 	x.mustOK("SET k v2 KEEPTTL")
-	x.advance(100)
+	x.advance(101)
 	x.mustNil("GET k")
 	x.mustOK("SET k v PX 100")
 	x.mustOK("SET k v2")
@@ -62,8 +64,8 @@ func TestActiveExpireReclaims(t *testing.T) {
 		x.mustOK("SET k" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + " v PX 10")
 	}
 	x.mustOK("SET keep v")
-	x.advance(10)
-	x.ks.ActiveExpire(x.now, &x.stats)
+	x.advance(11)
+	x.ks.ActiveExpire(x.now, &x.stats, time.Minute)
 	if n := x.ctx.DB.Size(); n != 1 {
 		t.Fatalf("after the cycle %d keys remain, want 1", n)
 	}
@@ -103,7 +105,7 @@ func TestSetnx(t *testing.T) {
 	// An expired key does not count as existing; its deletion is logged.
 	x.mustOK("SET tmp v PX 10")
 	x.logged()
-	x.advance(10)
+	x.advance(11)
 	x.mustInt("SETNX tmp new", 1)
 	x.mustLog("MULTI", "DEL tmp", "SETNX tmp new", "EXEC")
 	x.mustErr("SETNX k", "ERR wrong number of arguments for 'setnx' command")
@@ -118,10 +120,10 @@ func TestSetexAndPsetex(t *testing.T) {
 	x.mustLog("SET p w PXAT 1700000001500")
 	x.advance(1499)
 	x.mustBulk("GET p", "w")
-	x.advance(1)
+	x.advance(2)
 	x.mustNil("GET p")
 	x.mustBulk("GET k", "v")
-	x.advance(8500)
+	x.advance(8501)
 	x.mustNil("GET k")
 
 	for _, tc := range []struct{ name, line, msg string }{
@@ -177,7 +179,7 @@ func TestGetdel(t *testing.T) {
 	x.mustErr("GETDEL list", msgWrongType)
 	x.mustOK("SET tmp v PX 5")
 	x.logged()
-	x.advance(5)
+	x.advance(6)
 	x.mustNil("GETDEL tmp")
 	x.mustLog("DEL tmp")
 }
@@ -245,7 +247,7 @@ func TestGetexExpires(t *testing.T) {
 	x.mustBulk("GETEX k PX 100", "v")
 	x.advance(99)
 	x.mustBulk("GETEX k", "v")
-	x.advance(1)
+	x.advance(2)
 	x.mustNil("GETEX k")
 	x.mustOK("SET k v EX 1")
 	x.mustBulk("GETEX k PERSIST", "v")
@@ -298,7 +300,7 @@ func TestMsetnx(t *testing.T) {
 	x.wrongType("list")
 	x.mustInt("MSETNX list v", 0)
 	x.mustOK("SET tmp v PX 1")
-	x.advance(1)
+	x.advance(2)
 	x.logged()
 	x.mustInt("MSETNX tmp w", 1)
 	x.mustLog("MULTI", "DEL tmp", "MSETNX tmp w", "EXEC")
@@ -332,7 +334,7 @@ func TestAppend(t *testing.T) {
 	// APPEND keeps the expiry.
 	x.mustOK("SET t v PX 10")
 	x.mustInt("APPEND t w", 2)
-	x.advance(10)
+	x.advance(11)
 	x.mustNil("GET t")
 }
 
@@ -488,7 +490,7 @@ func TestIncrKeepsTTLAndEncoding(t *testing.T) {
 	x := newTester(t)
 	x.mustOK("SET k 10 PX 100")
 	x.mustInt("INCR k", 11)
-	x.advance(100)
+	x.advance(101)
 	x.mustNil("GET k")
 	x.mustInt("APPEND r 1", 1)
 	x.mustInt("APPEND r 0", 2)
@@ -590,7 +592,7 @@ func TestIncrbyfloatKeepsTTL(t *testing.T) {
 	x := newTester(t)
 	x.mustOK("SET k 1 PX 100")
 	x.mustBulk("INCRBYFLOAT k 1.5", "2.5")
-	x.advance(100)
+	x.advance(101)
 	x.mustNil("GET k")
 }
 
@@ -687,4 +689,17 @@ func TestStringKeyspaceHits(t *testing.T) {
 			t.Errorf("%s: %d hits, %d misses; want %d, %d", tc.line, h, m, tc.hits, tc.misses)
 		}
 	}
+}
+
+// TestExpiryBoundary: a key lives through its expiry millisecond and is
+// gone after it, as Redis's keyIsExpired decides (now > when).
+func TestExpiryBoundary(t *testing.T) {
+	x := newTester(t)
+	x.mustOK("SET k v PX 10")
+	x.advance(10)
+	x.mustBulk("GET k", "v")
+	x.mustInt("PTTL k", 0)
+	x.advance(1)
+	x.mustNil("GET k")
+	x.mustInt("PTTL k", -2)
 }

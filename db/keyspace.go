@@ -49,6 +49,9 @@ type Keyspace struct {
 	Waiters Waiters
 	// Watching counts the WATCHed keys (see watch.go).
 	Watching Watching
+	// expireCursor is where the next active expiry cycle starts, counted in
+	// shards across the databases; only the cycle's goroutine touches it.
+	expireCursor int
 }
 
 // NewKeyspace returns n empty databases.
@@ -74,6 +77,9 @@ type DB struct {
 	ID     int
 	shards [NumShards]shard
 	avgTTL ttlEstimate // INFO's avg_ttl, kept by the expiry cycle
+	// ttlSample gathers the TTLs the expiry cycle sees across d's shards;
+	// only the cycle's goroutine touches it.
+	ttlSample ttlSample
 }
 
 // shard is a slice of one database, the unit of locking. Everything in it is

@@ -12,7 +12,12 @@ func (d *DB) shardFor(key []byte) (*shard, uint64) {
 }
 
 // expired reports whether o's expiry has passed at c.Now.
-func expired(c *Ctx, o *Object) bool { return o.exp != 0 && o.exp <= c.Now }
+func expired(c *Ctx, o *Object) bool { return pastExpiry(o.exp, c.Now) }
+
+// pastExpiry reports whether a key with expiry exp (Unix ms; 0 for none)
+// is gone at now. As in Redis's keyIsExpired, a key lives through its
+// expiry millisecond and is gone after it.
+func pastExpiry(exp, now int64) bool { return exp != 0 && now > exp }
 
 // lookup returns key's object for reading, or nil if it does not exist or
 // has expired. Under a read lock it cannot reclaim an expired key: it does
@@ -76,6 +81,12 @@ func (c *Ctx) ReclaimExpired() {
 		s.mu.Unlock()
 		c.expired[i] = expiredKey{}
 	}
+	c.expired = c.expired[:0]
+}
+
+// ForgetExpired drops the notes ReclaimExpired would act on.
+func (c *Ctx) ForgetExpired() {
+	clear(c.expired)
 	c.expired = c.expired[:0]
 }
 

@@ -19,8 +19,8 @@ import (
 // keyspace does it, in DB.create); once the command's locks are released,
 // the dispatcher serves the waiters of each noted key in the order they
 // blocked, each by running the waiter's command again on the waiter's
-// behalf. The reply reaches the waiter's connection through AsyncWrite and
-// its reactor resumes reading through Wake. Serving happens before the
+// behalf. The reply is left for the waiter's own reactor, which Wake sets
+// going again: it writes the reply, then reads what the client sent after. Serving happens before the
 // creating client's next command runs, as in Redis, where LPUSH followed by
 // LLEN sees the list already popped.
 //
@@ -50,6 +50,11 @@ type blockedClient struct {
 	resp3     bool
 	state     atomic.Int32
 	timer     *time.Timer
+	// reply is what the client is sent when its wait ends; it is written
+	// before state becomes blockDone and read by the client's own reactor
+	// after it sees blockDone, so the reply goes out before anything the
+	// client pipelined after the blocking command.
+	reply []byte
 }
 
 type blockKey struct {
@@ -225,17 +230,16 @@ func (s *Server) finishBlocked(b *blockedClient, reply []byte) bool {
 	return true
 }
 
-// release unregisters b, delivers its reply and wakes its reactor, which
-// then reads the input that waited behind the blocked command.
+// release unregisters b, leaves its reply for its reactor and wakes that
+// reactor, which writes the reply and then reads the input that waited
+// behind the blocked command.
 func (s *Server) release(b *blockedClient, reply []byte) {
 	if b.timer != nil {
 		b.timer.Stop()
 	}
 	s.blocked.remove(s.ks, b)
+	b.reply = reply
 	b.state.Store(blockDone)
-	if len(reply) > 0 {
-		b.conn.AsyncWrite(reply, nil)
-	}
 	b.conn.Wake(nil)
 }
 
@@ -268,7 +272,12 @@ func (s *Server) serveReady(ready []db.ReadyKey) {
 // created.
 func (s *Server) afterData(cl *client) {
 	if cl.ctx.HasExpired() {
-		cl.ctx.ReclaimExpired()
+		if s.pause.active.Load() {
+			// A paused server changes nothing, expired keys included.
+			cl.ctx.ForgetExpired()
+		} else {
+			cl.ctx.ReclaimExpired()
+		}
 	}
 	if ready := cl.ctx.TakeReady(); len(ready) > 0 {
 		s.serveReady(ready)

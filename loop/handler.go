@@ -46,6 +46,7 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 			return gnet.None // still waiting: the input stays buffered
 		}
 		cl.block = nil
+		cl.w.Buf = append(cl.w.Buf, b.reply...)
 	}
 	buffered := c.InboundBuffered()
 	if int64(buffered) > s.qbufLimit.Load() {
@@ -54,6 +55,7 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 		return gnet.Close
 	}
 	if buffered < cl.need || buffered == 0 {
+		s.flush(cl) // the reply of a wait that just ended may be pending
 		return gnet.None
 	}
 	if cl.pausedWaiting && !s.pause.active.Load() {

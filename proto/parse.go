@@ -107,7 +107,7 @@ func (p *Parser) parseMultibulk(buf []byte) (args [][]byte, n, need int, err err
 			if len(line) > InlineMaxSize {
 				return nil, 0, 0, errBigBulkCount
 			}
-			return p.keep(args), 0, len(buf) + 1, nil
+			return p.keep(args), 0, max(len(buf)+1, pos+minFrameBytes(argc-i)), nil
 		}
 		if line[0] != '$' {
 			return nil, 0, 0, expectedDollar(line[0])
@@ -122,14 +122,25 @@ func (p *Parser) parseMultibulk(buf []byte) (args [][]byte, n, need int, err err
 		start := pos + cr + 2
 		end := start + int(size)
 		if end+2 > len(buf) {
-			// Wait for the whole argument and the two bytes after it.
-			return p.keep(args), 0, end + 2, nil
+			// Wait for the whole argument and the two bytes after it, and
+			// for the smallest the arguments still to come can be.
+			return p.keep(args), 0, end + 2 + minFrameBytes(argc-i-1), nil
 		}
 		args = append(args, buf[start:end:end])
 		pos = end + 2
 	}
 	p.argv = args
 	return args, pos, 0, nil
+}
+
+// minFrameBytes is the least n more arguments can take: "$0\r\n\r\n"
+// each. A frame of many small arguments that arrives over many reads is then
+// parsed again only when it can be complete, not on every read.
+func minFrameBytes(n int64) int {
+	if n > int64(InlineMaxSize) {
+		n = int64(InlineMaxSize) // a hint, not a promise: keep it in range
+	}
+	return int(n) * 6
 }
 
 // keep remembers a grown argument array so the next Parse reuses it.

@@ -100,11 +100,21 @@ func TestParseErrors(t *testing.T) {
 }
 
 // TestParseIncomplete feeds every prefix of a pipeline: each must either
-// wait (n == 0, a need beyond the prefix) or yield exactly the commands that
-// are complete in it.
+// wait (n == 0, with a need beyond the prefix but not beyond the frame, or
+// the reader would wait for bytes that never come) or yield exactly the
+// commands that are complete in it.
 func TestParseIncomplete(t *testing.T) {
-	pipeline := "*3\r\n$3\r\nSET\r\n$2\r\nk1\r\n$5\r\nhello\r\nGET k1\r\n*2\r\n$3\r\nGET\r\n$0\r\n\r\n"
-	want := []string{`["SET" "k1" "hello"]`, `["GET" "k1"]`, `["GET" ""]`}
+	pipeline := "*3\r\n$3\r\nSET\r\n$2\r\nk1\r\n$5\r\nhello\r\nGET k1\r\n*2\r\n$3\r\nGET\r\n$0\r\n\r\n" +
+		"*5\r\n$4\r\nMSET\r\n$1\r\na\r\n$0\r\n\r\n$1\r\nb\r\n$0\r\n\r\n"
+	want := []string{`["SET" "k1" "hello"]`, `["GET" "k1"]`, `["GET" ""]`, `["MSET" "a" "" "b" ""]`}
+	// frameEnd[i] is where the frame that starts at i ends.
+	frameEnd := map[int]int{}
+	var whole Parser
+	for off := 0; off < len(pipeline); {
+		_, n, _, _ := whole.Parse([]byte(pipeline[off:]))
+		frameEnd[off] = off + n
+		off += n
+	}
 	for cut := 0; cut <= len(pipeline); cut++ {
 		var p Parser
 		buf := []byte(pipeline[:cut])
@@ -117,6 +127,9 @@ func TestParseIncomplete(t *testing.T) {
 			if n == 0 {
 				if need <= len(buf)-off {
 					t.Fatalf("cut=%d off=%d: need %d is not beyond the %d bytes held", cut, off, need, len(buf)-off)
+				}
+				if end, ok := frameEnd[off]; ok && off+need > end {
+					t.Fatalf("cut=%d off=%d: need %d goes past the frame's end at %d", cut, off, need, end)
 				}
 				break
 			}
