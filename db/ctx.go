@@ -17,7 +17,7 @@ type Ctx struct {
 	// Now is the command's time in Unix milliseconds, read once by the
 	// dispatcher, so a command sees one instant however long it runs.
 	Now int64
-	// Stats counts what the connection's reactor did; INFO adds them up.
+	// Stats counts what the connection did; INFO adds them up.
 	Stats *Stats
 	// LocksHeld is set while a transaction runs: EXEC has locked every
 	// shard its commands need, so commands that lock for themselves take
@@ -28,17 +28,18 @@ type Ctx struct {
 	// must leave no reply and no change (see block).
 	Retrying bool
 
-	argv    [][]byte
-	pending Batch        // log entries not yet appended; see FlushLog
-	inTx    bool         // inside EXEC; see BeginTx
+	argv     [][]byte
+	pending  Batch        // log entries not yet appended; see FlushLog
+	inTx     bool         // inside EXEC; see BeginTx
 	expired  []expiredKey // see ReclaimExpired
 	ready    []ReadyKey   // see TakeReady
 	blocked  bool         // the command asked to block; see block
 	blockReq BlockRequest
 }
 
-// Stats are counters that INFO reports. Each reactor owns one, so counting
-// never contends; INFO reads them with atomic loads while they change.
+// Stats are counters that INFO reports. Each connection owns one, so
+// counting never contends; INFO adds them up with atomic loads while they
+// change.
 type Stats struct {
 	Hits, Misses atomic.Int64
 	ExpiredKeys  atomic.Int64
