@@ -248,3 +248,12 @@ func TestShutdownCommand(t *testing.T) {
 		t.Fatal("the server did not exit after SHUTDOWN")
 	}
 }
+
+func TestIdleTimeoutClosesClients(t *testing.T) {
+	srv := startServer(t, "--timeout", "1")
+	idle := dialRaw(t, srv.Addr())
+	idle.Do("PING")
+	// The server closes it after a second of silence; the read below waits
+	// for that, however long the machine takes.
+	expectClosed(t, idle)
+}

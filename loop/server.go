@@ -118,6 +118,7 @@ func (s *Server) Serve() error {
 		gnet.WithMulticore(true),
 		gnet.WithNumEventLoop(cfg.loops()),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithTCPKeepAlive(time.Duration(cfg.TCPKeepAlive)*time.Second),
 		gnet.WithReuseAddr(true),
 		gnet.WithLogger(gnetLogger{s.log}),
 	)
@@ -191,6 +192,7 @@ func (s *Server) cron(stop <-chan struct{}) {
 			s.ks.ActiveExpire(time.Now().UnixMilli(), &s.expiry, time.Second/4/time.Duration(hz))
 		}
 		s.opsRate.Store(rate.sample(time.Now(), s.sumStats().commands.Load()))
+		s.closeIdleClients()
 	}
 }
 
@@ -266,4 +268,23 @@ func (s *Server) resetStats() {
 	s.slowlog.mu.Lock()
 	s.slowlog.entries = nil
 	s.slowlog.mu.Unlock()
+}
+
+// closeIdleClients closes the connections idle for longer than the timeout
+// directive (0 disables it), except those waiting in a blocking command or
+// watching MONITOR, as Redis's clientsCronHandleTimeout does.
+func (s *Server) closeIdleClients() {
+	timeout := int64(s.config().Timeout) * 1000
+	if timeout <= 0 {
+		return
+	}
+	now := time.Now().UnixMilli()
+	for _, cl := range s.clients.list() {
+		if now-cl.lastSeen.Load() <= timeout || cl.monitor.Load() || s.blocked.byClient(cl.id) != nil {
+			continue
+		}
+		s.log.Verbosef("Closing idle client id=%d addr=%s", cl.id, cl.addr)
+		cl.killed.Store(true)
+		cl.conn.Close()
+	}
 }
