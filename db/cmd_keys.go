@@ -13,7 +13,7 @@ import (
 // KeyCommands are the commands of Redis's generic (keyspace) group.
 var KeyCommands = []Command{
 	{Name: "copy", Arity: -3, Flags: Write | DenyOOM | MultiDB, FirstKey: 1, LastKey: 2, Step: 1, Group: "generic", Since: "6.2.0", Summary: "Copy a key", Run: cmdCopy},
-	{Name: "dbsize", Arity: 1, Flags: ReadOnly | Fast | AllShards, Group: "server", Since: "1.0.0", Summary: "Return the number of keys in the selected database", Run: cmdDbsize},
+	{Name: "dbsize", Arity: 1, Flags: ReadOnly | Fast, Group: "server", Since: "1.0.0", Summary: "Return the number of keys in the selected database", Run: cmdDbsize},
 	{Name: "del", Arity: -2, Flags: Write, FirstKey: 1, LastKey: -1, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Delete a key", Run: cmdDel},
 	{Name: "exists", Arity: -2, Flags: ReadOnly | Fast, FirstKey: 1, LastKey: -1, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Determine if a key exists", Run: cmdExists},
 	{Name: "expire", Arity: -3, Flags: Write | Fast, FirstKey: 1, LastKey: 1, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Set a key's time to live in seconds", Run: cmdExpire},

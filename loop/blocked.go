@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,8 +49,12 @@ type blockedClient struct {
 	keys      []string
 	nullArray bool
 	resp3     bool
-	state     atomic.Int32
-	timer     *time.Timer
+	deadline  int64 // Unix ms; 0: none
+	// silent: CLIENT REPLY OFF or SKIP was in force for the blocking
+	// command, whose reply is then not sent.
+	silent bool
+	state  atomic.Int32
+	timer  atomic.Pointer[time.Timer]
 	// reply is what the client is sent when its wait ends; it is written
 	// before state becomes blockDone and read by the client's own reactor
 	// after it sees blockDone, so the reply goes out before anything the
@@ -147,6 +152,8 @@ func (s *Server) block(cl *client, cmd *command, argv [][]byte, req db.BlockRequ
 		db:        cl.ctx.DB,
 		nullArray: req.NullArray,
 		resp3:     cl.w.RESP3,
+		deadline:  req.Deadline,
+		silent:    cl.replyMode == replyOff || cl.skipReply,
 	}
 	for _, k := range req.Keys {
 		b.keys = append(b.keys, string(k))
@@ -158,7 +165,11 @@ func (s *Server) block(cl *client, cmd *command, argv [][]byte, req db.BlockRequ
 	}
 	if req.Deadline > 0 {
 		wait := time.Until(time.UnixMilli(req.Deadline))
-		b.timer = time.AfterFunc(wait, func() { s.finishBlocked(b, nullReply(b)) })
+		b.timer.Store(time.AfterFunc(wait, func() { s.finishBlocked(b, nullReply(b)) }))
+		if b.state.Load() == blockDone {
+			// Served between the retry and the timer: nobody stops it.
+			b.timer.Load().Stop()
+		}
 	}
 }
 
@@ -204,10 +215,19 @@ func (s *Server) serveBlocked(b *blockedClient) bool {
 	ctx.FlushLog()
 	b.db.Unlock(mask, true)
 	if ctx.HasExpired() {
-		ctx.ReclaimExpired()
+		if s.pause.active.Load() {
+			ctx.ForgetExpired()
+		} else {
+			ctx.ReclaimExpired()
+		}
 	}
 	if ctx.Unserved() {
 		b.state.Store(blockWaiting)
+		// A timeout that fired while this retry ran lost its race: end
+		// the wait on its behalf.
+		if b.deadline > 0 && time.Now().UnixMilli() >= b.deadline {
+			s.finishBlocked(b, nullReply(b))
+		}
 		return false
 	}
 	s.release(b, w.Buf)
@@ -221,10 +241,14 @@ func (s *Server) serveBlocked(b *blockedClient) bool {
 
 // finishBlocked ends b's wait without serving it (timeout, CLIENT UNBLOCK,
 // the connection closing) and sends reply, if any. It reports whether it
-// was the one to end it.
+// was the one to end it. While a retry is serving b it waits for the retry
+// to end: a retry takes one command's time.
 func (s *Server) finishBlocked(b *blockedClient, reply []byte) bool {
-	if !b.state.CompareAndSwap(blockWaiting, blockServing) {
-		return false
+	for !b.state.CompareAndSwap(blockWaiting, blockServing) {
+		if b.state.Load() == blockDone {
+			return false
+		}
+		runtime.Gosched()
 	}
 	s.release(b, reply)
 	return true
@@ -234,8 +258,8 @@ func (s *Server) finishBlocked(b *blockedClient, reply []byte) bool {
 // reactor, which writes the reply and then reads the input that waited
 // behind the blocked command.
 func (s *Server) release(b *blockedClient, reply []byte) {
-	if b.timer != nil {
-		b.timer.Stop()
+	if t := b.timer.Load(); t != nil {
+		t.Stop()
 	}
 	s.blocked.remove(s.ks, b)
 	b.reply = reply

@@ -37,8 +37,9 @@ type client struct {
 	// command being run (the one after CLIENT REPLY SKIP).
 	replyMode replyMode
 	skipReply bool
-	// pausedWaiting is set while the client waits for CLIENT PAUSE to end.
-	pausedWaiting bool
+	// pausedWaiting is set while the client waits for CLIENT PAUSE to end
+	// (atomic: the idle-client check reads it).
+	pausedWaiting atomic.Bool
 	// block is set while the client waits in a blocking command; its
 	// reactor reads none of its input until the wait ends.
 	block *blockedClient

@@ -80,7 +80,7 @@ func (s *Server) dispatch(cl *client, argv [][]byte, b *batch) bool {
 		s.reject(cl, cmd, msgNoAuth)
 		return true
 	}
-	if s.pause.active.Load() && s.pause.holds(cmd) {
+	if s.pause.active.Load() && s.pause.holds(cl, cmd) {
 		s.pause.wait(cl)
 		return false
 	}

@@ -1,6 +1,8 @@
 package loop
 
 import (
+	"time"
+
 	"github.com/panjf2000/gnet/v2"
 )
 
@@ -41,28 +43,35 @@ func (h *handler) OnClose(c gnet.Conn, _ error) gnet.Action {
 func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	s := h.srv
 	cl := c.Context().(*client)
-	if b := cl.block; b != nil {
-		if b.state.Load() != blockDone {
-			return gnet.None // still waiting: the input stays buffered
-		}
-		cl.block = nil
-		cl.w.Buf = append(cl.w.Buf, b.reply...)
-	}
 	buffered := c.InboundBuffered()
 	if int64(buffered) > s.qbufLimit.Load() {
 		s.qbufDisconnects.Add(1)
 		s.log.Warningf("Closing client that reached max query buffer length: id=%d addr=%s (qbuf initial bytes: %d)", cl.id, cl.addr, buffered)
 		return gnet.Close
 	}
+	if b := cl.block; b != nil {
+		if b.state.Load() != blockDone {
+			return gnet.None // still waiting: the input stays buffered
+		}
+		cl.block = nil
+		if !b.silent {
+			cl.w.Buf = append(cl.w.Buf, b.reply...)
+		}
+	}
 	if buffered < cl.need || buffered == 0 {
+		// Bytes of a long frame are arriving: the client is not idle.
+		if buffered > 0 {
+			cl.lastSeen.Store(time.Now().UnixMilli())
+		}
 		s.flush(cl) // the reply of a wait that just ended may be pending
 		return gnet.None
 	}
-	if cl.pausedWaiting && !s.pause.active.Load() {
-		cl.pausedWaiting = false
+	if cl.pausedWaiting.Load() && !s.pause.active.Load() {
+		cl.pausedWaiting.Store(false)
 	}
 	buf, _ := c.Peek(-1)
 	b := newBatch()
+	cl.lastSeen.Store(b.start.UnixMilli())
 	consumed := 0
 	cl.need = 0
 	for consumed < len(buf) && !cl.closeAfterReply && cl.block == nil {
@@ -86,7 +95,6 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	if b.commands > 0 {
 		cl.commands.Add(b.commands)
 		cl.lastCmd.Store(b.lastCmd)
-		cl.lastSeen.Store(b.now().UnixMilli())
 	}
 	if consumed > 0 {
 		// Discard(0) would drop the whole buffer, partial frame and all.

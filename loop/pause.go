@@ -49,10 +49,19 @@ func (p *pauseState) stop() {
 	}
 }
 
-// holds reports whether the pause keeps cmd from running.
-func (p *pauseState) holds(cmd *command) bool {
+// holds reports whether the pause keeps cmd, sent by cl, from running. An
+// EXEC is held when any command it would run is.
+func (p *pauseState) holds(cl *client, cmd *command) bool {
 	if p.all.Load() {
 		return true
+	}
+	if cmd.Name == "exec" && cl.multi != nil {
+		for _, q := range cl.multi.cmds {
+			if q.cmd.Flags&(db.Write|db.MayReplicate) != 0 {
+				return true
+			}
+		}
+		return false
 	}
 	return cmd.Flags&(db.Write|db.MayReplicate) != 0
 }
@@ -67,8 +76,8 @@ func (p *pauseState) wait(cl *client) {
 		cl.conn.Wake(nil)
 		return
 	}
-	if !cl.pausedWaiting {
-		cl.pausedWaiting = true
+	if !cl.pausedWaiting.Load() {
+		cl.pausedWaiting.Store(true)
 		p.waiting = append(p.waiting, cl)
 	}
 }

@@ -280,7 +280,7 @@ func (s *Server) closeIdleClients() {
 	}
 	now := time.Now().UnixMilli()
 	for _, cl := range s.clients.list() {
-		if now-cl.lastSeen.Load() <= timeout || cl.monitor.Load() || s.blocked.byClient(cl.id) != nil {
+		if now-cl.lastSeen.Load() <= timeout || cl.monitor.Load() || cl.pausedWaiting.Load() || s.blocked.byClient(cl.id) != nil {
 			continue
 		}
 		s.log.Verbosef("Closing idle client id=%d addr=%s", cl.id, cl.addr)

@@ -34,6 +34,7 @@ type Parser struct {
 
 	argv    [][]byte
 	scratch []byte
+	part    partialFrame
 }
 
 // Parse reads one command from the front of buf.
@@ -43,10 +44,16 @@ type Parser struct {
 // must reach before parsing again can make progress. A frame that declares no
 // arguments (an empty line, "*0\r\n") is consumed with n > 0 and no args.
 //
+// After an incomplete result, the next call must be given the same bytes
+// followed by more (what a reader does that leaves a partial frame in its
+// buffer): the Parser resumes where it stopped instead of parsing the whole
+// frame again. Reset forgets that state.
+//
 // The args alias buf (or the Parser's scratch space) and stay valid only until
 // buf is reused or Parse is called again.
 func (p *Parser) Parse(buf []byte) (args [][]byte, n, need int, err error) {
 	if len(buf) == 0 {
+		p.part.active = false
 		return nil, 0, 1, nil
 	}
 	if buf[0] == '*' {
@@ -77,77 +84,123 @@ func countLine(buf []byte) int {
 }
 
 func (p *Parser) parseMultibulk(buf []byte) (args [][]byte, n, need int, err error) {
-	cr := countLine(buf)
-	if cr < 0 {
-		if len(buf) > InlineMaxSize {
-			return nil, 0, 0, errBigMultibulkCount
+	argc, pos, args, err := p.frameStart(buf)
+	if err != nil || pos == 0 || argc <= 0 {
+		p.part.active = false
+		if err == nil && pos == 0 {
+			return nil, 0, len(buf) + 1, nil // the count line is not complete
 		}
-		return nil, 0, len(buf) + 1, nil
-	}
-	argc, ok := ParseInt(buf[1:cr])
-	if !ok || argc > MaxMultibulkLen {
-		return nil, 0, 0, errInvalidMultibulk
-	}
-	if argc > UnauthMultibulkLen && p.Unauthenticated {
-		return nil, 0, 0, errUnauthMultibulk
-	}
-	pos := cr + 2
-	if argc <= 0 {
-		return nil, pos, 0, nil
+		return nil, pos, 0, err
 	}
 	maxBulk := p.MaxBulkLen
 	if maxBulk == 0 {
 		maxBulk = DefaultMaxBulkLen
 	}
-	args = p.argv[:0]
-	for i := int64(0); i < argc; i++ {
+	from := pos
+	for i := int64(len(args)); i < argc; i++ {
 		line := buf[pos:]
 		cr := countLine(line)
 		if cr < 0 {
 			if len(line) > InlineMaxSize {
+				p.part.active = false
 				return nil, 0, 0, errBigBulkCount
 			}
-			return p.keep(args), 0, max(len(buf)+1, pos+minFrameBytes(argc-i)), nil
+			p.suspend(buf, argc, from, pos, args)
+			return nil, 0, len(buf) + 1, nil
 		}
 		if line[0] != '$' {
+			p.part.active = false
 			return nil, 0, 0, expectedDollar(line[0])
 		}
 		size, ok := ParseInt(line[1:cr])
 		if !ok || size < 0 || size > maxBulk {
+			p.part.active = false
 			return nil, 0, 0, errInvalidBulk
 		}
 		if size > UnauthBulkLen && p.Unauthenticated {
+			p.part.active = false
 			return nil, 0, 0, errUnauthBulk
 		}
 		start := pos + cr + 2
 		end := start + int(size)
 		if end+2 > len(buf) {
-			// Wait for the whole argument and the two bytes after it, and
-			// for the smallest the arguments still to come can be.
-			return p.keep(args), 0, end + 2 + minFrameBytes(argc-i-1), nil
+			// Wait for the whole argument and the two bytes after it.
+			p.suspend(buf, argc, from, pos, args)
+			return nil, 0, end + 2, nil
 		}
 		args = append(args, buf[start:end:end])
 		pos = end + 2
 	}
+	p.part.active = false
 	p.argv = args
 	return args, pos, 0, nil
 }
 
-// minFrameBytes is the least n more arguments can take: "$0\r\n\r\n"
-// each. A frame of many small arguments that arrives over many reads is then
-// parsed again only when it can be complete, not on every read.
-func minFrameBytes(n int64) int {
-	if n > int64(InlineMaxSize) {
-		n = int64(InlineMaxSize) // a hint, not a promise: keep it in range
-	}
-	return int(n) * 6
+// partialFrame is how far an incomplete multibulk frame was parsed.
+type partialFrame struct {
+	active bool
+	argc   int64
+	pos    int    // where the next argument's header starts
+	spans  []span // the arguments cut so far, as offsets in the frame
 }
 
-// keep remembers a grown argument array so the next Parse reuses it.
-func (p *Parser) keep(args [][]byte) [][]byte {
-	p.argv = args[:0]
-	return nil
+type span struct{ start, end int }
+
+// frameStart reads the count line of the frame at the front of buf, or,
+// when the last call stopped inside this same frame, picks up where it
+// stopped: the arguments it had cut are sliced again out of buf (the bytes
+// are the same, the memory may not be). It returns the argument count, the
+// position of the next argument's header and the arguments so far. A
+// position of 0 with no error means the count line is incomplete.
+func (p *Parser) frameStart(buf []byte) (argc int64, pos int, args [][]byte, err error) {
+	if p.part.active && p.part.pos <= len(buf) {
+		args = p.argv[:0]
+		for _, sp := range p.part.spans {
+			args = append(args, buf[sp.start:sp.end:sp.end])
+		}
+		return p.part.argc, p.part.pos, args, nil
+	}
+	cr := countLine(buf)
+	if cr < 0 {
+		if len(buf) > InlineMaxSize {
+			return 0, 0, nil, errBigMultibulkCount
+		}
+		return 0, 0, nil, nil
+	}
+	argc, ok := ParseInt(buf[1:cr])
+	if !ok || argc > MaxMultibulkLen {
+		return 0, 0, nil, errInvalidMultibulk
+	}
+	if argc > UnauthMultibulkLen && p.Unauthenticated {
+		return 0, 0, nil, errUnauthMultibulk
+	}
+	return argc, cr + 2, p.argv[:0], nil
 }
+
+// suspend records how far an incomplete frame was parsed, so that the next
+// call, given the same bytes followed by more, does not parse them again: a
+// frame of many small arguments arriving over many reads is then parsed in
+// linear time, as Redis's incremental parser does. The headers between from
+// and pos were cut by this call and are valid; they are walked once more to
+// note where their arguments lie.
+func (p *Parser) suspend(buf []byte, argc int64, from, pos int, args [][]byte) {
+	if !p.part.active {
+		p.part.spans = p.part.spans[:0]
+	}
+	for at := from; at < pos; {
+		cr := countLine(buf[at:])
+		size, _ := ParseInt(buf[at+1 : at+cr])
+		start := at + cr + 2
+		p.part.spans = append(p.part.spans, span{start, start + int(size)})
+		at = start + int(size) + 2
+	}
+	p.part.active, p.part.argc, p.part.pos = true, argc, pos
+	p.argv = args[:0]
+}
+
+// Reset forgets an incomplete frame, for a Parser about to be given
+// unrelated bytes.
+func (p *Parser) Reset() { p.part.active = false }
 
 func expectedDollar(c byte) *Error {
 	switch c {

@@ -191,3 +191,56 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// TestParseResumes feeds a frame of many small arguments a few bytes at a
+// time, as slow networks deliver it: the parser must resume where it
+// stopped (never re-cutting the arguments it had) and end with the same
+// command as a whole parse.
+func TestParseResumes(t *testing.T) {
+	var frame bytes.Buffer
+	const pairs = 500
+	fmt.Fprintf(&frame, "*%d\r\n$4\r\nMSET\r\n", 1+2*pairs)
+	for i := 0; i < pairs; i++ {
+		fmt.Fprintf(&frame, "$%d\r\nk%d\r\n$1\r\nv\r\n", len(fmt.Sprint("k", i)), i)
+	}
+	data := frame.Bytes()
+	for _, chunk := range []int{1, 7, 64, 1000} {
+		var p Parser
+		var args [][]byte
+		parses := 0
+		for held := 0; held < len(data); {
+			held = min(held+chunk, len(data))
+			a, n, need, err := p.Parse(data[:held])
+			parses++
+			if err != nil {
+				t.Fatalf("chunk=%d held=%d: %v", chunk, held, err)
+			}
+			if n > 0 {
+				args = a
+				break
+			}
+			if need <= held {
+				t.Fatalf("chunk=%d held=%d: need %d", chunk, held, need)
+			}
+		}
+		if len(args) != 1+2*pairs || string(args[0]) != "MSET" || string(args[len(args)-2]) != fmt.Sprint("k", pairs-1) {
+			t.Fatalf("chunk=%d: got %d arguments, last %q", chunk, len(args), args[len(args)-1])
+		}
+	}
+}
+
+// TestParseErrorInsideFrameIsNotDelayed: a bad header in the middle of a
+// frame is reported as soon as its line is complete, as Redis does; a
+// parser that waited for more bytes would leave the client hanging.
+func TestParseErrorInsideFrameIsNotDelayed(t *testing.T) {
+	var p Parser
+	in := []byte("*3\r\n$3\r\nSET\r\n")
+	if _, n, _, err := p.Parse(in); n != 0 || err != nil {
+		t.Fatalf("first part: n %d err %v", n, err)
+	}
+	in = append(in, "+x\r\n"...)
+	_, _, _, err := p.Parse(in)
+	if err == nil || err.Error() != "Protocol error: expected '$', got '+'" {
+		t.Fatalf("error = %v", err)
+	}
+}
