@@ -140,6 +140,9 @@ func launch(t testing.TB, path string, args []string, stdin []byte, port int, di
 	go func() { cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
 		p.Stop()
+		if strings.Contains(p.Log(), "WARNING: DATA RACE") {
+			t.Errorf("the race detector reported a data race in %s", filepath.Base(path))
+		}
 		if t.Failed() {
 			t.Logf("log of %s on port %d:\n%s", filepath.Base(path), port, p.Log())
 		}
