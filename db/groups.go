@@ -4,5 +4,5 @@ package db
 // server assembles its command table from these; tests run handlers from
 // them directly.
 func Groups() [][]Command {
-	return [][]Command{StringCommands, KeyCommands, ListCommands, BlockingCommands, HashCommands, SetCommands, ZSetCommands}
+	return [][]Command{StringCommands, KeyCommands, SortCommands, ListCommands, BlockingCommands, HashCommands, SetCommands, ZSetCommands}
 }

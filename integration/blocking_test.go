@@ -159,3 +159,17 @@ func TestBlockingManyWaitersNoLossNoDuplicate(t *testing.T) {
 		t.Fatalf("elements left over: %q", left)
 	}
 }
+
+func TestBzpopminServedOnZadd(t *testing.T) {
+	srv := startServer(t)
+	waiter, pusher := dialRaw(t, srv.Addr()), dialRaw(t, srv.Addr())
+	waiter.Send(encodeCommand("BZPOPMIN", "z", "0"))
+	waitBlocked(t, pusher, 1)
+	pusher.Do("ZADD", "z", "2", "b", "1", "a")
+	if got := waiter.Read(); got != "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n" {
+		t.Fatalf("BZPOPMIN = %q", got)
+	}
+	if got := pusher.Do("ZCARD", "z"); got != ":1\r\n" {
+		t.Fatalf("ZCARD after = %q", got)
+	}
+}
