@@ -25,8 +25,8 @@ unit: ## unit tests, then again under the race detector
 	$(GO) test -count=1 -tags $(TAGS) $(PKGS)
 	$(GO) test -count=1 -race -tags $(TAGS) $(PKGS)
 
-integration: ## black-box tests against the built binary and a real redis-server
-	REQUIRE_REDIS=1 $(GO) test -count=1 -tags $(TAGS) ./integration/...
+integration: ## black-box tests against the built binary and a real redis-server, and the bench's smoke test
+	REQUIRE_REDIS=1 $(GO) test -count=1 -tags $(TAGS) ./integration/... ./bench/...
 
 race: ## the integration tests against a binary built with -race
 	RACE=1 REQUIRE_REDIS=1 $(GO) test -count=1 -tags $(TAGS) ./integration/...

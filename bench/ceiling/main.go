@@ -1,0 +1,50 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("ceiling", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	port := fs.Int("port", 6390, "listen on 127.0.0.1:`port`")
+	loops := fs.Int("loops", 0, "event loops; 0 means one per core, as redis-fast")
+	size := fs.Int("d", 3, "size in `bytes` of the values in GET-like replies")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *size < 0 || *loops < 0 {
+		fmt.Fprintln(stderr, "ceiling: -d and -loops must not be negative")
+		return 2
+	}
+	n := *loops
+	if n == 0 {
+		n = runtime.NumCPU()
+	}
+	h := &handler{
+		replies: newReplies(*size),
+		ready: func() {
+			fmt.Fprintf(stdout, "ceiling: ready port=%d loops=%d, GOMAXPROCS=%d\n", *port, n, runtime.GOMAXPROCS(0))
+		},
+	}
+	err := gnet.Run(h, "tcp://127.0.0.1:"+strconv.Itoa(*port),
+		gnet.WithMulticore(true),
+		gnet.WithNumEventLoop(n),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithReuseAddr(true),
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "ceiling: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,75 @@
+// Command bench is the capstone benchmark: it measures redis-fast against a
+// real Redis and against the ceiling, the fastest answer redis-fast's event
+// loop can give on this machine, and writes the report and its chart.
+//
+//	make bench          # the full matrix, under 10 minutes on 2 cores
+//	make bench-quick    # PING_MBULK, SET, GET, SINTERCARD at 3 bytes, under a minute
+//	go run ./bench [-quick] [-rounds 3] [-n 25000] [-loops N] [-cpus 0:1]
+//	               [-tests set,get] [-keys 1000000] [-c 50] [-out dir] [-server path]
+//
+// It needs redis-server and redis-benchmark on PATH (apt-get install -y
+// redis-server redis-tools) and the ./redis-fast binary that make build
+// writes. Everything listens on 127.0.0.1, on free ports, with persistence
+// off; every process the bench starts is stopped by PID before it exits.
+//
+// # What runs
+//
+// Three servers: Redis, redis-fast (with -loops when given), and the ceiling
+// (bench/ceiling, built into a temporary directory): a bare gnet server with
+// redis-fast's parser and OnTraffic shape that answers every command with a
+// fixed reply and stores nothing. Whatever redis-fast spends above the
+// ceiling is its own.
+//
+// The matrix is redis-benchmark's default tests (PING_INLINE ... MSET) at
+// -c 50, -P 1 and -P 16, with 3-byte and 1 KiB values, plus the server-bound
+// SINTERCARD 2 s1 s2 over two 1000-member sets that share 500 members,
+// loaded into every server first. Each cell is one redis-benchmark --csv run
+// per server, so the server's CPU time can be read around it; the LRANGE
+// family is therefore sent as the command lines redis-benchmark's own LRANGE
+// tests send (LPUSH mylist, LRANGE mylist 0 99, ...). A light -P 1 cell gets
+// -n requests, a pipelined one ten times as many, heavy ones fewer (matrix.go
+// has the costs); all three servers get the same count.
+//
+// # Fairness on a noisy machine
+//
+// Each round runs every cell on the three servers back to back, and the
+// order flips every round (Redis, redis-fast, ceiling; then ceiling,
+// redis-fast, Redis). The report quotes medians over the rounds, and a ratio
+// is the median of the ratios taken within each round, pair by pair. Next to
+// throughput it records each server's CPU time per million requests (utime +
+// stime from /proc/<pid>/stat before and after the run), which is steadier
+// than throughput when the machine is shared. -cpus servers:client pins the
+// servers and redis-benchmark to CPU lists with taskset.
+//
+// A test a server cannot run (redis-benchmark stops at the first error reply)
+// is reported as unsupported, with the error, and is not run again on that
+// server; the bench goes on. A server that exits, or stops answering (a run
+// over two minutes), shows as failed from then on.
+//
+// # Memory
+//
+// A fresh Redis and a fresh redis-fast each get the same -keys keys
+// (key:0000000 ... with 10-byte values) over one pipelined connection; the
+// report gives used_memory from INFO memory ("n/a" when the server does not
+// answer it), VmRSS, and the growth per key of each.
+//
+// # Output
+//
+// A progress line while it runs, then in bench/results (or -out):
+//
+//	REPORT.md   setup, the issue-11 targets, throughput, CPU and latency per
+//	            cell, memory, and what was unsupported
+//	ratios.svg  redis-fast ÷ Redis per cell, throughput and CPU per request,
+//	            with the ceiling's ratio as a tick
+//	runs.csv    every single run, for anyone who wants to redo the sums
+//
+// # Reading it
+//
+// A ratio to Redis above 1 means redis-fast served more requests per second;
+// "of ceiling" is how much of the loop's own limit redis-fast reaches; a CPU
+// ratio below 1 means a request cost redis-fast less CPU than it cost Redis.
+// On a 2-core machine redis-benchmark needs a whole core, so at the light
+// cells the client, not the server, bounds throughput for all three: there
+// the CPU columns tell the servers apart, and the ceiling says how much
+// headroom there is at all.
+package main

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestParseCSV(t *testing.T) {
+	out := `"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+"LPUSH (needed to benchmark LRANGE)","57142.86","0.443","0.112","0.431","0.607","0.807","0.943"
+"LRANGE_100 (first 100 elements)","55555.56","0.478","0.232","0.447","0.671","0.775","1.055"
+`
+	f, err := parseCSV([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := figures{rps: 55555.56, avg: 0.478, p50: 0.447, p99: 0.775}
+	if f != want {
+		t.Errorf("got %+v, want %+v (the last row)", f, want)
+	}
+	for _, bad := range []string{"", `"test","rps"` + "\n", `"test","rps"` + "\n" + `"SET","x"` + "\n"} {
+		if _, err := parseCSV([]byte(bad)); err == nil {
+			t.Errorf("parseCSV(%q): no error", bad)
+		}
+	}
+}
+
+func TestServerError(t *testing.T) {
+	out := "WARNING: Could not fetch server CONFIG\nError from server: ERR unknown command 'INCR', with args beginning with: 'x' \n"
+	msg, ok := serverError(out)
+	if !ok || msg != "ERR unknown command 'INCR', with args beginning with: 'x'" {
+		t.Errorf("got %q, %v", msg, ok)
+	}
+	if _, ok := serverError("WARNING: Could not fetch server CONFIG\n"); ok {
+		t.Error("a warning taken for an error reply")
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	// The command name holds a space and a parenthesis; utime is 250 ticks
+	// and stime 50.
+	stat := "1234 (odd) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0 100 0 0"
+	got, err := parseStat([]byte(stat))
+	if err != nil || got != 3*time.Second {
+		t.Errorf("got %v, %v; want 3s", got, err)
+	}
+	if _, err := parseStat([]byte("1234 (x) S 1")); err == nil {
+		t.Error("short stat: no error")
+	}
+}
+
+func TestPairRatio(t *testing.T) {
+	ok := func(round int, rps float64) sample {
+		return sample{round: round, status: statusOK, figures: figures{rps: rps}}
+	}
+	fast := []sample{ok(0, 110), ok(1, 90), ok(2, 300), {round: 3, status: statusFailed}}
+	redis := []sample{ok(0, 100), ok(1, 100), ok(2, 200), ok(3, 100)}
+	// Per round: 1.1, 0.9, 1.5; round 3 has no pair; the median is 1.1.
+	if got := pairRatio(fast, redis, rpsOf); math.Abs(got-1.1) > 1e-9 {
+		t.Errorf("pairRatio = %v, want 1.1", got)
+	}
+	if got := pairRatio(nil, redis, rpsOf); !math.IsNaN(got) {
+		t.Errorf("pairRatio with no pairs = %v, want NaN", got)
+	}
+}
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []float64
+		want float64
+	}{
+		{name: "odd", in: []float64{3, 1, 2}, want: 2},
+		{name: "even", in: []float64{4, 1, 3, 2}, want: 2.5},
+		{name: "one", in: []float64{7}, want: 7},
+	}
+	for _, tc := range tests {
+		if got := median(tc.in); got != tc.want {
+			t.Errorf("name=%s in=%v: got %v, want %v", tc.name, tc.in, got, tc.want)
+		}
+	}
+	if !math.IsNaN(median(nil)) {
+		t.Error("median(nil) is not NaN")
+	}
+}
+
+func TestMatrix(t *testing.T) {
+	o := options{requests: 25000, clients: 50, pipelines: []int{1, 16}, sizes: []int{3, 1024}}
+	cells, err := matrix(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sized := len(tests) - 1
+	if want := sized*4 + 2; len(cells) != want {
+		t.Fatalf("%d cells, want %d", len(cells), want)
+	}
+	for _, c := range cells {
+		if min := o.clients * c.pipeline; c.requests < min {
+			t.Errorf("cell=%s: %d requests, less than a pipeline per client (%d)", c, c.requests, min)
+		}
+	}
+	o.quick = true
+	quick, _ := matrix(o)
+	if len(quick) != (len(quickTests)-1)*4+2 {
+		t.Errorf("-quick: %d cells", len(quick))
+	}
+	o.tests = "nosuch"
+	if _, err := matrix(o); err == nil {
+		t.Error("-tests nosuch: no error")
+	}
+}

@@ -1,0 +1,395 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The files a run writes into the report directory.
+const (
+	reportFile = "REPORT.md"
+	chartFile  = "ratios.svg"
+	runsFile   = "runs.csv"
+)
+
+// results is everything a report is made of.
+type results struct {
+	opts    options
+	args    []string // the bench's command line, for the record
+	machine machine
+	cells   []cell
+	samples []sample
+	sums    []summary
+	memory  []memResult
+}
+
+// write saves REPORT.md, the chart and the raw runs into the directory.
+func (r *results) write(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(dir, runsFile), r.writeRuns); err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(dir, chartFile), func(w io.Writer) error { return writeChart(w, r.sums) }); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dir, reportFile), r.writeReport)
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeRuns writes every sample as a CSV row.
+func (r *results) writeRuns(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"round", "test", "pipeline", "size", "server", "requests", "status",
+		"rps", "avg_ms", "p50_ms", "p99_ms", "server_cpu_s", "client_cpu_s", "wall_s", "message"})
+	for _, s := range r.samples {
+		c := r.cells[s.cell]
+		cw.Write([]string{strconv.Itoa(s.round + 1), c.test.name, strconv.Itoa(c.pipeline),
+			strconv.Itoa(c.size), serverNames[s.server], strconv.Itoa(c.requests), s.status,
+			num(s.rps), num(s.avg), num(s.p50), num(s.p99),
+			num(s.cpu.Seconds()), num(s.client.Seconds()), num(s.wall.Seconds()), s.msg})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// writeReport writes REPORT.md.
+func (r *results) writeReport(w io.Writer) error {
+	p := &mdWriter{w: w}
+	m := r.machine
+	p.line("# redis-fast against Redis, and against the ceiling")
+	p.line("")
+	p.line("Written by `go run ./bench %s` on %s in %s.", strings.Join(r.args, " "),
+		m.started.UTC().Format("2006-01-02 15:04 MST"), m.took.Round(time.Second))
+	p.line("")
+	p.line("![redis-fast ÷ Redis, throughput and CPU per request](%s)", chartFile)
+	p.line("")
+	r.writeSetup(p)
+	r.writeReading(p)
+	r.writeTargets(p)
+	r.writeThroughput(p)
+	r.writeLatency(p)
+	r.writeMemory(p)
+	r.writeProblems(p)
+	return p.err
+}
+
+func (r *results) writeSetup(p *mdWriter) {
+	m, o := r.machine, r.opts
+	pin := "none"
+	if o.cpus != "" {
+		s, c, _ := strings.Cut(o.cpus, ":")
+		pin = fmt.Sprintf("servers on CPU %s, redis-benchmark on CPU %s (taskset)", s, c)
+	}
+	build := "; binary of " + m.built.UTC().Format("2006-01-02 15:04 MST")
+	if m.git != "" {
+		build += ", work tree at " + m.git
+	}
+	p.line("## Setup")
+	p.line("")
+	p.line("| | |")
+	p.line("|---|---|")
+	p.line("| machine | %d cores, %s, %s |", m.cores, m.model, m.kernel)
+	p.line("| load average (1, 5, 15 min) | %s before, %s after |", m.loadBefore, m.loadAfter)
+	p.line("| Redis | %s; persistence off |", m.redisVersion)
+	p.line("| redis-fast | loops %s, GOMAXPROCS %s%s; persistence off |", m.fastLoops, m.fastProcs, build)
+	p.line("| ceiling | loops %s, GOMAXPROCS %s: redis-fast's parser and loop, fixed replies, no storage |", m.ceilLoops, m.ceilProcs)
+	p.line("| client | %s, -c %d, one run per cell and server |", m.benchmarkVersion, o.clients)
+	p.line("| pinning | %s |", pin)
+	p.line("| rounds | %d; per cell the servers run back to back, Redis, redis-fast, ceiling, then reversed the next round |", o.rounds)
+	p.line("| requests | %d per light -P 1 cell, 10x when pipelined, fewer for heavy tests (each cell's count is in %s) |", o.requests, runsFile)
+	p.line("| Go | %s (bench GOMAXPROCS %d) |", m.goVersion, m.gomaxprocs)
+	p.line("")
+}
+
+func (r *results) writeReading(p *mdWriter) {
+	p.line("## Reading it")
+	p.line("")
+	p.line("- Every figure is the median over the rounds. A ratio is taken within each round, between")
+	p.line("  runs that were back to back, and its median is quoted; so it is not the ratio of the medians.")
+	p.line("- **ratio** is redis-fast ÷ Redis requests/s: above 1 redis-fast is faster.")
+	p.line("- **of ceiling** is redis-fast ÷ ceiling requests/s: how close redis-fast comes to the fastest")
+	p.line("  answer its event loop can give this client on this machine.")
+	p.line("- **CPU s/1M** is the server's own CPU time (user + system, all threads, from /proc/<pid>/stat)")
+	p.line("  per million requests: the cost of a request, steadier than throughput on a noisy machine.")
+	p.line("  It is counted in 10 ms clock ticks, so each run's figure carries up to one tick of rounding.")
+	p.line("  **CPU ratio** is redis-fast ÷ Redis: below 1 redis-fast is cheaper.")
+	p.line("- **unsupported**: the server answered the test's command with an error (listed at the end).")
+	p.line("")
+}
+
+// target is one goal of issue 11, checked against a cell.
+type target struct {
+	goal, cell, measured, verdict string
+}
+
+func (r *results) targets() []target {
+	var ts []target
+	check := func(goal string, s summary, v, limit float64, atMost bool, ref string) {
+		t := target{goal: goal, cell: s.cell.String(), measured: ratio(v), verdict: "n/a"}
+		if !math.IsNaN(v) {
+			met := v >= limit
+			if atMost {
+				met = v <= limit
+			}
+			t.verdict = "**not met**"
+			if met {
+				t.verdict = "met"
+			}
+		}
+		if ref != "" {
+			t.measured += " (" + ref + ")"
+		}
+		ts = append(ts, t)
+	}
+	worst, worstCell := math.NaN(), ""
+	for _, s := range r.sums {
+		key := s.cell.test.key
+		switch {
+		case key == "set" || key == "get":
+			check("requests/s ≥ 1.00x Redis", s, s.ratio, 1.0, false, "ceiling "+ratio(s.ceilingRatio))
+			if s.cell.pipeline > 1 {
+				check("CPU per request ≤ 0.95x Redis", s, s.cpuRatio, 0.95, true, "ceiling "+ratio(s.ceilingCPU))
+			}
+		case key == "sintercard":
+			check("requests/s ≥ 1.25x Redis", s, s.ratio, 1.25, false, "ceiling "+ratio(s.ceilingRatio))
+		}
+		if s.cell.pipeline == 1 && !math.IsNaN(s.p99Ratio) && (math.IsNaN(worst) || s.p99Ratio > worst) {
+			worst, worstCell = s.p99Ratio, s.cell.String()
+		}
+	}
+	if worstCell != "" {
+		t := target{goal: "p99 at -P 1 ≤ 1.5x Redis (worst cell)", cell: worstCell, measured: ratio(worst), verdict: "met"}
+		if worst > 1.5 {
+			t.verdict = "**not met**"
+		}
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+func (r *results) writeTargets(p *mdWriter) {
+	ts := r.targets()
+	if len(ts) == 0 {
+		return
+	}
+	p.line("## Targets (issue 11)")
+	p.line("")
+	p.line("| goal | cell | redis-fast ÷ Redis | |")
+	p.line("|---|---|---|---|")
+	for _, t := range ts {
+		p.line("| %s | %s | %s | %s |", t.goal, t.cell, t.measured, t.verdict)
+	}
+	p.line("")
+}
+
+func (r *results) writeThroughput(p *mdWriter) {
+	p.line("## Throughput and cost")
+	p.line("")
+	p.line("| test | P | size | Redis rps | redis-fast rps | ceiling rps | ratio to Redis | of ceiling " +
+		"| CPU s/1M Redis | CPU s/1M redis-fast | CPU s/1M ceiling | CPU ratio " +
+		"| p99 ms Redis | p99 ms redis-fast | p99 ms ceiling |")
+	p.line("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	for _, s := range r.sums {
+		c := s.cell
+		p.line("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |",
+			c.test.name, c.pipeline, sizeName(c.size),
+			s.fig(serverRedis, s.rps, rate), s.fig(serverFast, s.rps, rate), s.fig(serverCeiling, s.rps, rate),
+			ratio(s.ratio), percent(s.ofCeiling),
+			s.fig(serverRedis, s.cpuPerM, seconds), s.fig(serverFast, s.cpuPerM, seconds), s.fig(serverCeiling, s.cpuPerM, seconds),
+			ratio(s.cpuRatio),
+			s.fig(serverRedis, s.p99, millis), s.fig(serverFast, s.p99, millis), s.fig(serverCeiling, s.p99, millis))
+	}
+	p.line("")
+}
+
+func (r *results) writeLatency(p *mdWriter) {
+	p.line("## Latency, p50 / p99 (ms)")
+	p.line("")
+	p.line("| test | P | size | Redis | redis-fast | ceiling | p99 ratio |")
+	p.line("|---|--:|--:|--:|--:|--:|--:|")
+	for _, s := range r.sums {
+		c := s.cell
+		both := func(i int) string {
+			if s.status[i] != statusOK {
+				return s.status[i]
+			}
+			return millis(s.p50[i]) + " / " + millis(s.p99[i])
+		}
+		p.line("| %s | %d | %s | %s | %s | %s | %s |", c.test.name, c.pipeline, sizeName(c.size),
+			both(serverRedis), both(serverFast), both(serverCeiling), ratio(s.p99Ratio))
+	}
+	p.line("")
+}
+
+func (r *results) writeMemory(p *mdWriter) {
+	if len(r.memory) == 0 {
+		return
+	}
+	p.line("## Memory")
+	p.line("")
+	p.line("The same %d keys (`key:0000000` ..., 10-byte values), loaded with pipelined SETs into a", r.memory[0].keys)
+	p.line("freshly started server; per key is the growth over the empty server.")
+	p.line("")
+	p.line("| server | used_memory | bytes/key (used_memory) | RSS | bytes/key (RSS) | load time |")
+	p.line("|---|--:|--:|--:|--:|--:|")
+	for _, m := range r.memory {
+		if m.err != "" {
+			p.line("| %s | %s | | | | |", m.server, "failed: "+oneLine(m.err))
+			continue
+		}
+		p.line("| %s | %s | %s | %s | %s | %s |", m.server, mib(m.used), perKeyText(m.usedBase, m.used, m.keys),
+			mib(m.rss), perKeyText(m.rssBase, m.rss, m.keys), m.load.Round(time.Millisecond))
+	}
+	p.line("")
+}
+
+// writeProblems lists, per server, the tests it could not run and why.
+func (r *results) writeProblems(p *mdWriter) {
+	type problem struct{ server, status, msg string }
+	tests := map[problem][]string{}
+	for _, s := range r.sums {
+		for i := range numServers {
+			if s.status[i] == statusOK {
+				continue
+			}
+			k := problem{serverNames[i], s.status[i], oneLine(s.msg[i])}
+			if name := s.cell.test.name; !contains(tests[k], name) {
+				tests[k] = append(tests[k], name)
+			}
+		}
+	}
+	if len(tests) == 0 {
+		return
+	}
+	keys := make([]problem, 0, len(tests))
+	for k := range tests {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].server+keys[i].msg < keys[j].server+keys[j].msg
+	})
+	p.line("## Unsupported and failed")
+	p.line("")
+	for _, k := range keys {
+		p.line("- %s, %s: %s — `%s`", k.server, k.status, strings.Join(tests[k], ", "), k.msg)
+	}
+	p.line("")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// mdWriter writes lines and keeps the first error.
+type mdWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (p *mdWriter) line(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format+"\n", args...)
+	}
+}
+
+// fig formats server i's figure v, or its status when it has none.
+func (s summary) fig(i int, v [numServers]float64, format func(float64) string) string {
+	if s.status[i] != statusOK {
+		return s.status[i]
+	}
+	return format(v[i])
+}
+
+func rate(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "–"
+	case v >= 1e6:
+		return fmt.Sprintf("%.2fM", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("%.1fk", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func ratio(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%.2fx", v)
+}
+
+func percent(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f%%", v*100)
+}
+
+func seconds(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func millis(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func mib(b int64) string {
+	if b < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+}
+
+func perKeyText(before, after int64, keys int) string {
+	v := perKey(before, after, keys)
+	if math.IsNaN(v) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+// oneLine keeps a message to the start of its first line, without
+// table-breaking pipes or backquotes.
+func oneLine(s string) string {
+	const keep = 100
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	if len(s) > keep {
+		s = strings.ToValidUTF8(s[:keep], "") + "..."
+	}
+	return strings.NewReplacer("|", "/", "`", "'").Replace(s)
+}
