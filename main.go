@@ -60,7 +60,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		log.Noticef("Configuration loaded from %s", cfg.ConfigFile)
 	}
 	srv := loop.New(cfg, log)
-	log.Noticef("Running mode=standalone, port=%d, loops=%d, GOMAXPROCS=%d", cfg.Port, loopCount(cfg), runtime.GOMAXPROCS(0))
+	procs := ""
+	if adaptive, max := srv.AdaptiveProcs(); adaptive {
+		procs = fmt.Sprintf(" (adapting to the load, up to %d)", max)
+	}
+	log.Noticef("Running mode=standalone, port=%d, loops=%d, GOMAXPROCS=%d%s", cfg.Port, loopCount(cfg), runtime.GOMAXPROCS(0), procs)
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)

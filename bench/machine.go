@@ -23,6 +23,7 @@ type machine struct {
 	redisVersion          string
 	benchmarkVersion      string
 	fastLoops, fastProcs  string // redis-fast's loops and GOMAXPROCS, from its log
+	fastAdaptive          string // ", adapting to the load up to N" when it does
 	ceilLoops, ceilProcs  string
 	loadBefore, loadAfter string    // /proc/loadavg, 1, 5 and 15 minutes
 	git                   string    // the state of the work tree when the bench ran, if known
@@ -32,6 +33,9 @@ type machine struct {
 // loopsLine is how redis-fast and the ceiling log their loop count and
 // GOMAXPROCS at start.
 var loopsLine = regexp.MustCompile(`loops=(\d+), GOMAXPROCS=(\d+)`)
+
+// adaptiveLine is how redis-fast says it adjusts GOMAXPROCS to its load.
+var adaptiveLine = regexp.MustCompile(`adapting to the load, up to (\d+)`)
 
 func describeMachine(root, server string) machine {
 	m := machine{
@@ -58,6 +62,9 @@ func describeMachine(root, server string) machine {
 // noteServers records the loop counts the servers logged at start.
 func (m *machine) noteServers(f *fleet) {
 	m.fastLoops, m.fastProcs = loopsOf(f.fast)
+	if a := adaptiveLine.FindStringSubmatch(f.fast.log.String()); a != nil {
+		m.fastAdaptive = ", adapting to the load up to " + a[1]
+	}
 	for _, p := range f.ceilings {
 		m.ceilLoops, m.ceilProcs = loopsOf(p)
 		break

@@ -114,7 +114,7 @@ func (r *results) writeSetup(p *mdWriter) {
 	p.line("| machine | %d cores, %s, %s |", m.cores, m.model, m.kernel)
 	p.line("| load average (1, 5, 15 min) | %s before, %s after |", m.loadBefore, m.loadAfter)
 	p.line("| Redis | %s; persistence off |", m.redisVersion)
-	p.line("| redis-fast | loops %s, GOMAXPROCS %s%s; persistence off |", m.fastLoops, m.fastProcs, build)
+	p.line("| redis-fast | loops %s, GOMAXPROCS %s at start%s%s; persistence off |", m.fastLoops, m.fastProcs, m.fastAdaptive, build)
 	p.line("| ceiling | loops %s, GOMAXPROCS %s: redis-fast's parser and loop, fixed replies, no storage |", m.ceilLoops, m.ceilProcs)
 	p.line("| client | %s, -c %d, one run per cell and server |", m.benchmarkVersion, o.clients)
 	p.line("| pinning | %s |", pin)

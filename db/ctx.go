@@ -35,6 +35,8 @@ type Ctx struct {
 	ready    []ReadyKey   // see TakeReady
 	blocked  bool         // the command asked to block; see block
 	blockReq BlockRequest
+	hkey     []byte // the command's first key; see SetKeyHash
+	hval     uint64
 }
 
 // Stats are counters that INFO reports. Each connection owns one, so

@@ -24,6 +24,14 @@ func shardOf(h uint64) int { return int(h >> (64 - ShardBits)) }
 // ShardMask returns the mask with the bit of key's shard set.
 func ShardMask(key []byte) uint64 { return 1 << shardOf(hashKey(key)) }
 
+// KeyHash returns key's hash, and HashMask the shard mask of a hash: the
+// dispatcher hashes a command's first key once, for its lock and (through
+// Ctx.SetKeyHash) for the handler's lookup.
+func KeyHash(key []byte) uint64 { return hashKey(key) }
+
+// HashMask returns the mask with the bit of the shard of hash h set.
+func HashMask(h uint64) uint64 { return 1 << shardOf(h) }
+
 // ShardBits sets the number of shards per database: 1<<ShardBits. 64 shards
 // let a set of shards be a uint64 bitmask, so locking "the shards of these
 // keys, sorted and deduplicated" is locking the set bits in order.

@@ -11,6 +11,29 @@ func (d *DB) shardFor(key []byte) (*shard, uint64) {
 	return &d.shards[shardOf(h)], h
 }
 
+// keyShard is shardFor with the hash the dispatcher already computed for
+// the command's first key, when key is that very argument.
+func (d *DB) keyShard(c *Ctx, key []byte) (*shard, uint64) {
+	h := c.hashOf(key)
+	return &d.shards[shardOf(h)], h
+}
+
+// SetKeyHash records the hash of the command's first key (nil: none), which
+// the dispatcher computed to pick the shard to lock, so that the handler's
+// lookup of the same argument need not hash it again. It must be called
+// for every command: the identity check below compares memory, and the
+// read buffer is reused.
+func (c *Ctx) SetKeyHash(key []byte, h uint64) { c.hkey, c.hval = key, h }
+
+// hashOf returns key's hash, reusing the recorded one when key is the same
+// argument (same memory, same length).
+func (c *Ctx) hashOf(key []byte) uint64 {
+	if len(key) > 0 && len(key) == len(c.hkey) && &key[0] == &c.hkey[0] {
+		return c.hval
+	}
+	return hashKey(key)
+}
+
 // expired reports whether o's expiry has passed at c.Now.
 func expired(c *Ctx, o *Object) bool { return pastExpiry(o.exp, c.Now) }
 
@@ -24,7 +47,7 @@ func pastExpiry(exp, now int64) bool { return exp != 0 && now > exp }
 // not see it, and notes it for the dispatcher to reclaim once the command's
 // locks are released (see ReclaimExpired). It counts a hit or a miss.
 func (d *DB) lookup(c *Ctx, key []byte) *Object {
-	s, h := d.shardFor(key)
+	s, h := d.keyShard(c, key)
 	o := s.dict.find(h, key)
 	if o == nil || expired(c, o) {
 		c.Stats.Misses.Add(1)
@@ -41,7 +64,7 @@ func (d *DB) lookup(c *Ctx, key []byte) *Object {
 // peek returns key's live object without counting a hit or touching it
 // (EXISTS-like checks, OBJECT IDLETIME).
 func (d *DB) peek(c *Ctx, key []byte) *Object {
-	s, h := d.shardFor(key)
+	s, h := d.keyShard(c, key)
 	o := s.dict.find(h, key)
 	if o == nil {
 		return nil
@@ -98,7 +121,7 @@ func (c *Ctx) HasExpired() bool { return len(c.expired) > 0 }
 // exist. An expired key is deleted first, and the deletion logged as DEL,
 // as Redis's expireIfNeeded does on a master.
 func (d *DB) lookupWrite(c *Ctx, key []byte) *Object {
-	s, h := d.shardFor(key)
+	s, h := d.keyShard(c, key)
 	o := s.dict.find(h, key)
 	if o == nil {
 		return nil
@@ -122,7 +145,7 @@ func (d *DB) expireNow(c *Ctx, s *shard, h uint64, o *Object) {
 // create adds a new, empty string object under a copy of key, which must not
 // exist, and returns it.
 func (d *DB) create(c *Ctx, key []byte) *Object {
-	s, h := d.shardFor(key)
+	s, h := d.keyShard(c, key)
 	o := &Object{key: string(key), ttlPos: -1, lru: c.clock()}
 	s.dict.add(h, o)
 	if c.KS.Waiters.Load() > 0 {

@@ -79,3 +79,69 @@ func newServerCommand(row serverCommand, parent string) *command {
 	}
 	return cmd
 }
+
+// commandIndex finds a command by its name in any letter case, for the
+// dispatcher. It hashes the name while folding its case, in one pass, and
+// probes an open-addressing table that is at least four times larger than
+// the command count, so a lookup is usually one comparison: cheaper than
+// lower-casing into a buffer and then hashing it again for a map. It is
+// built once and only read afterwards.
+type commandIndex struct {
+	slots []*command
+	mask  uint64
+}
+
+func newCommandIndex(table map[string]*command) commandIndex {
+	size := 1
+	for size < 4*len(table) {
+		size *= 2
+	}
+	ix := commandIndex{slots: make([]*command, size), mask: uint64(size - 1)}
+	for name, cmd := range table {
+		i := foldHash([]byte(name)) & ix.mask
+		for ix.slots[i] != nil {
+			i = (i + 1) & ix.mask
+		}
+		ix.slots[i] = cmd
+	}
+	return ix
+}
+
+// get returns the command named name, in any case, or nil.
+func (ix *commandIndex) get(name []byte) *command {
+	for i := foldHash(name) & ix.mask; ; i = (i + 1) & ix.mask {
+		cmd := ix.slots[i]
+		if cmd == nil || equalFoldLower(name, cmd.Name) {
+			return cmd
+		}
+	}
+}
+
+// foldHash is FNV-1a over name with ASCII letters lower-cased.
+func foldHash(name []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range name {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return h
+}
+
+// equalFoldLower reports whether b equals the lower-case name s, ignoring
+// the case of b's ASCII letters.
+func equalFoldLower(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -12,16 +12,16 @@ const (
 	msgNoAuth = "NOAUTH Authentication required."
 )
 
-// lookupCommand finds argv's command (or subcommand), lower-casing the name
-// on the stack so the map lookup allocates nothing. badSub is true when
+// lookupCommand finds argv's command (or subcommand); a subcommand's name
+// is lower-cased on the stack so the map lookup allocates nothing. badSub is true when
 // argv[0] named a container command and argv[1] is not one of its
 // subcommands.
 func (s *Server) lookupCommand(argv [][]byte) (cmd *command, badSub bool) {
-	var buf [32]byte
-	cmd = s.commands[string(lower(&buf, argv[0]))]
+	cmd = s.index.get(argv[0])
 	if cmd == nil || cmd.subs == nil || len(argv) < 2 {
 		return cmd, false
 	}
+	var buf [32]byte
 	sub := cmd.subs[string(lower(&buf, argv[1]))]
 	return sub, sub == nil
 }
@@ -48,12 +48,19 @@ func lower(buf *[32]byte, name []byte) []byte {
 // before, so timing a command costs one cheap read, not two full ones.
 type batch struct {
 	start    time.Time
+	startMs  int64         // start in Unix ms
 	elapsed  time.Duration // from start to the end of the last command
 	commands int64
 	lastCmd  *string
 }
 
-func newBatch() batch { return batch{start: time.Now()} }
+func newBatch() batch {
+	now := time.Now()
+	return batch{start: now, startMs: now.UnixMilli()}
+}
+
+// nowMs is the time in Unix ms at the end of the last command.
+func (b *batch) nowMs() int64 { return b.startMs + int64(b.elapsed/time.Millisecond) }
 
 // now is the wall time at the end of the last command.
 func (b *batch) now() time.Time { return b.start.Add(b.elapsed) }
@@ -95,7 +102,7 @@ func (s *Server) dispatch(cl *client, argv [][]byte, b *batch) bool {
 	}
 	mark := len(cl.w.Buf)
 	began := b.elapsed
-	s.run(cl, cmd, argv, b.now().UnixMilli())
+	s.run(cl, cmd, argv, b.nowMs())
 	b.elapsed = time.Since(b.start)
 	cl.afterCommand(mark)
 	b.commands++
@@ -174,6 +181,7 @@ func (cl *client) afterCommand(mark int) {
 // itself.
 func (s *Server) shardMask(cl *client, cmd *command, argv [][]byte) uint64 {
 	cl.keys = cmd.KeyIndexes(cl.keys[:0], argv)
+	cl.ctx.SetKeyHash(nil, 0)
 	switch {
 	case cmd.Flags&db.AllShards != 0:
 		return db.EveryShard
@@ -181,8 +189,12 @@ func (s *Server) shardMask(cl *client, cmd *command, argv [][]byte) uint64 {
 		return 0
 	}
 	var mask uint64
-	for _, i := range cl.keys {
-		mask |= db.ShardMask(argv[i])
+	for n, i := range cl.keys {
+		h := db.KeyHash(argv[i])
+		if n == 0 {
+			cl.ctx.SetKeyHash(argv[i], h)
+		}
+		mask |= db.HashMask(h)
 	}
 	return mask
 }

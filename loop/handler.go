@@ -95,6 +95,7 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	if b.commands > 0 {
 		cl.commands.Add(b.commands)
 		cl.lastCmd.Store(b.lastCmd)
+		cl.busy.Add(int64(b.elapsed))
 	}
 	if consumed > 0 {
 		// Discard(0) would drop the whole buffer, partial frame and all.

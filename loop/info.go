@@ -115,6 +115,7 @@ func (s *Server) infoServer(b *infoWriter) {
 	b.field("config_file", cfg.ConfigFile)
 	b.field("io_threads_active", 0)
 	b.field("event_loops", cfg.loops())
+	b.field("gomaxprocs", s.procs.Load())
 }
 
 func (s *Server) infoClients(b *infoWriter) {
@@ -261,6 +262,7 @@ func (s *Server) sumStats() *counters {
 		t.commands.Add(c.commands.Load())
 		t.netIn.Add(c.netIn.Load())
 		t.netOut.Add(c.netOut.Load())
+		t.busy.Add(c.busy.Load())
 	}
 	add(&s.closed)
 	for _, cl := range s.clients.list() {

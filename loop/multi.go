@@ -201,6 +201,7 @@ func (s *Server) runLocked(cl *client, cmd *command, argv [][]byte, now int64) {
 		return
 	}
 	cl.keys = cmd.KeyIndexes(cl.keys[:0], argv)
+	cl.ctx.SetKeyHash(nil, 0)
 	s.runData(cl, cmd, argv, now)
 }
 

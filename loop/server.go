@@ -32,6 +32,7 @@ type Server struct {
 	log      *Logger
 	ks       *db.Keyspace
 	commands map[string]*command
+	index    commandIndex // commands, for the dispatcher's lookups
 
 	engine   gnet.Engine
 	ready    chan struct{}
@@ -55,6 +56,8 @@ type Server struct {
 	latency  latencyMonitor
 	memPeak  atomic.Uint64
 	opsRate  atomic.Int64
+	procs    atomic.Int32 // GOMAXPROCS, as the cron last set it
+	tuner    *procTuner
 
 	nextID  atomic.Int64
 	clients clientRegistry
@@ -71,6 +74,8 @@ type Server struct {
 type counters struct {
 	db.Stats
 	commands, netIn, netOut atomic.Int64
+	// busy is the time spent running commands, in ns (see procs.go).
+	busy atomic.Int64
 }
 
 // New returns a server for cfg, which must be valid (see Config.Validate).
@@ -86,11 +91,18 @@ func New(cfg Config, log *Logger) *Server {
 		runID:   newRunID(),
 	}
 	s.activeExpire.Store(true)
+	s.tuner = newProcTuner(cfg.loops())
+	s.procs.Store(int32(s.tuner.cur))
 	s.commands = buildCommandTable()
+	s.index = newCommandIndex(s.commands)
 	s.clients.init()
 	s.applyHotConfig(&cfg)
 	return s
 }
+
+// AdaptiveProcs reports whether the server adjusts GOMAXPROCS to its load
+// (see procs.go), and up to how many Ps.
+func (s *Server) AdaptiveProcs() (bool, int) { return s.tuner.enabled, s.tuner.max }
 
 // Keyspace returns the server's data, for in-process tests and tools.
 func (s *Server) Keyspace() *db.Keyspace { return s.ks }
@@ -179,6 +191,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // instantaneous ops/sec sample.
 func (s *Server) cron(stop <-chan struct{}) {
 	var rate opsSampler
+	procs := s.tuner
 	for {
 		hz := s.config().Hz
 		select {
@@ -191,7 +204,9 @@ func (s *Server) cron(stop <-chan struct{}) {
 		if s.activeExpire.Load() && !s.pause.active.Load() {
 			s.ks.ActiveExpire(time.Now().UnixMilli(), &s.expiry, time.Second/4/time.Duration(hz))
 		}
-		s.opsRate.Store(rate.sample(time.Now(), s.sumStats().commands.Load()))
+		sum := s.sumStats()
+		s.opsRate.Store(rate.sample(time.Now(), sum.commands.Load()))
+		s.procs.Store(int32(procs.observe(sum.busy.Load(), time.Now())))
 		s.closeIdleClients()
 	}
 }

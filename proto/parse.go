@@ -74,13 +74,22 @@ func strchr(buf []byte, c byte) int {
 
 // countLine finds the end of the header line that starts buf, the way Redis
 // does: the first '\r', followed by at least one more byte (the '\n', which
-// Redis does not check). It returns the index of the '\r', or -1.
+// Redis does not check); a NUL before it hides it, as strchr would. It
+// returns the index of the '\r', or -1. Header lines are a few bytes long,
+// so a plain loop beats setting up a vectorised search, twice.
 func countLine(buf []byte) int {
-	cr := strchr(buf, '\r')
-	if cr < 0 || cr+1 >= len(buf) {
-		return -1
+	for i, c := range buf {
+		switch c {
+		case '\r':
+			if i+1 >= len(buf) {
+				return -1
+			}
+			return i
+		case 0:
+			return -1
+		}
 	}
-	return cr
+	return -1
 }
 
 func (p *Parser) parseMultibulk(buf []byte) (args [][]byte, n, need int, err error) {

@@ -30,6 +30,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if n == 0 {
 		n = runtime.NumCPU()
 	}
+	// redis-fast runs its reactors on one P until commands keep them busy
+	// (loop/procs.go); the ceiling runs no commands, so one P is where
+	// redis-fast would keep it.
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+		runtime.GOMAXPROCS(1)
+	}
 	h := &handler{
 		replies: newReplies(*size),
 		ready: func() {
