@@ -2,6 +2,8 @@ package db
 
 import (
 	"unsafe"
+
+	"redis-fast/proto"
 )
 
 // What persistence (RDB, AOF rewrite, DUMP/RESTORE) and replication see of
@@ -179,4 +181,11 @@ func (d *DB) Load(c *Ctx, key []byte, v Value, exp int64) {
 	if exp != 0 {
 		d.setExpire(o, exp)
 	}
+}
+
+// LoadCtx returns a context for loading keys outside any command (a dump at
+// start-up, a replica's full sync): its time is now, its changes are not
+// logged and count no dirty changes. Reply text goes to a scratch writer.
+func (ks *Keyspace) LoadCtx(now int64) *Ctx {
+	return &Ctx{W: &proto.Writer{}, DB: ks.DB(0), KS: ks, Now: now, Stats: &Stats{}}
 }
