@@ -479,6 +479,7 @@ func cmdMove(c *Ctx, argv [][]byte) {
 		c.W.Int(0)
 		return
 	}
+	c.preserveObject(src, o, true /* copy: adopt shares the value */)
 	dst.adopt(c, key, o)
 	src.remove(key)
 	src.touchKey(key)
@@ -526,11 +527,12 @@ func cmdCopy(c *Ctx, argv [][]byte) {
 		return
 	}
 	c.Stats.Hits.Add(1)
-	if dst.lookupWrite(c, newkey) != nil {
+	if old := dst.lookupWrite(c, newkey); old != nil {
 		if !opt.replace {
 			c.W.Int(0)
 			return
 		}
+		c.preserveObject(dst, old, false /* it leaves the keyspace */)
 		dst.remove(newkey)
 	}
 	dst.duplicate(c, newkey, o)
@@ -560,6 +562,8 @@ func cmdSwapdb(c *Ctx, argv [][]byte) {
 	c.lockPair(a, EveryShard, b, EveryShard)
 	defer c.unlockPair(a, EveryShard, b, EveryShard)
 	if a != b {
+		c.preserveDB(a, false)
+		c.preserveDB(b, false)
 		a.swapContents(b)
 	}
 	c.W.OK()
@@ -584,6 +588,7 @@ func cmdFlushdb(c *Ctx, argv [][]byte) {
 	if !parseFlushMode(c, argv) {
 		return
 	}
+	c.preserveDB(c.DB, true /* moving */)
 	removed := c.DB.flush()
 	c.W.OK()
 	c.Stats.Dirty.Add(int64(removed))
@@ -599,6 +604,7 @@ func cmdFlushall(c *Ctx, argv [][]byte) {
 	defer c.unlockAll()
 	removed := 0
 	for _, d := range c.KS.dbs {
+		c.preserveDB(d, true /* moving */)
 		removed += d.flush()
 	}
 	c.W.OK()

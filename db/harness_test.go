@@ -33,6 +33,14 @@ func newTester(t *testing.T) *tester {
 	return x
 }
 
+// fork returns a tester on the same keyspace with a context of its own, to
+// run commands from another goroutine.
+func (x *tester) fork() *tester {
+	y := &tester{t: x.t, ks: x.ks, cmds: x.cmds, now: x.now}
+	y.ctx = Ctx{W: &y.w, DB: x.ks.DB(0), KS: x.ks, Stats: &y.stats}
+	return y
+}
+
 // advance moves the clock forward by ms milliseconds.
 func (x *tester) advance(ms int64) { x.now += ms }
 
@@ -67,6 +75,9 @@ func (x *tester) do(line string) string {
 	} else {
 		d := x.ctx.DB
 		d.Lock(EveryShard, true)
+		if cmd.Flags&Write != 0 {
+			x.ks.Preserve(d, argv, cmd.KeyIndexes(nil, argv))
+		}
 		cmd.Run(&x.ctx, argv)
 		x.ctx.FlushLog()
 		d.Unlock(EveryShard, true)

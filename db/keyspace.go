@@ -60,6 +60,9 @@ type Keyspace struct {
 	// expireCursor is where the next active expiry cycle starts, counted in
 	// shards across the databases; only the cycle's goroutine touches it.
 	expireCursor int
+	// snap is the snapshot being written, if any; epochs numbers them.
+	snap   atomic.Pointer[Snapshot]
+	epochs atomic.Uint32
 }
 
 // NewKeyspace returns n empty databases.
@@ -102,6 +105,11 @@ type shard struct {
 	expires atomic.Int64
 	// watched holds the WATCHers of keys of this shard (see watch.go).
 	watched map[string][]*Watcher
+	// The running snapshot's state of this shard (see snapshot.go):
+	// snapDone is the epoch of the last snapshot that finished it, saved
+	// the keys a writer preserved before the snapshot reached them.
+	snapDone uint32
+	saved    map[string]*Object
 }
 
 func newDB(id int) *DB {

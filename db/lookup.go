@@ -136,6 +136,7 @@ func (d *DB) lookupWrite(c *Ctx, key []byte) *Object {
 
 // expireNow deletes o, whose time has come, and logs it as a DEL.
 func (d *DB) expireNow(c *Ctx, s *shard, h uint64, o *Object) {
+	c.preserveObject(d, o, false /* it leaves the keyspace */)
 	s.remove(h, []byte(o.key))
 	d.touch(s, []byte(o.key))
 	c.Stats.ExpiredKeys.Add(1)
@@ -147,6 +148,9 @@ func (d *DB) expireNow(c *Ctx, s *shard, h uint64, o *Object) {
 func (d *DB) create(c *Ctx, key []byte) *Object {
 	s, h := d.keyShard(c, key)
 	o := &Object{key: string(key), ttlPos: -1, lru: c.clock()}
+	if snap := c.KS.snap.Load(); snap != nil {
+		o.snapEpoch = snap.epoch // created after the snapshot began
+	}
 	s.dict.add(h, o)
 	if c.KS.Waiters.Load() > 0 {
 		c.noteReady(d, o.key)

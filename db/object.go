@@ -39,8 +39,12 @@ type Object struct {
 	n, c   uint32 // string length and capacity
 	lru    uint32 // last access, in LRU clock seconds
 	ttlPos int32  // index in the shard's ttl list, or -1
-	typ    Type
-	flags  uint8
+	// snapEpoch is the epoch of the snapshot that has this key's state
+	// already (written, or preserved before a change), or that began
+	// before the key was created; see snapshot.go.
+	snapEpoch uint32
+	typ       Type
+	flags     uint8
 }
 
 // Object flags.

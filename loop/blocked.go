@@ -207,6 +207,7 @@ func (s *Server) serveBlocked(b *blockedClient) bool {
 	watching := s.ks.Watching.Load() > 0
 	before := b.cl.Dirty.Load()
 	b.db.Lock(mask, true)
+	s.ks.Preserve(b.db, b.argv, keys)
 	ctx.Begin(b.argv, time.Now().UnixMilli())
 	b.cmd.Run(&ctx, b.argv)
 	if watching && b.cl.Dirty.Load() != before {

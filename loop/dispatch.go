@@ -149,6 +149,9 @@ func (s *Server) runData(cl *client, cmd *command, argv [][]byte, now int64) {
 	if watching {
 		before = cl.Dirty.Load()
 	}
+	if cmd.Flags&(db.Write|db.MultiDB) == db.Write {
+		s.ks.Preserve(cl.ctx.DB, argv, cl.keys)
+	}
 	cl.ctx.Begin(argv, now)
 	cmd.Run(&cl.ctx, argv)
 	if watching && cl.Dirty.Load() != before {
