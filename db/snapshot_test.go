@@ -88,9 +88,15 @@ func TestSnapshotIsPointInTime(t *testing.T) {
 		func() { x.selectDB(rng.IntN(4)); x.do(fmt.Sprintf("RPUSH k%d more", rng.IntN(3000)/5*5+1)) },
 		func() { x.selectDB(rng.IntN(4)); x.do(fmt.Sprintf("HSET k%d f other", rng.IntN(3000)/5*5+2)) },
 		func() { x.selectDB(rng.IntN(4)); x.do(fmt.Sprintf("ZINCRBY k%d 5 m1", rng.IntN(3000)/5*5+4)) },
-		func() { x.selectDB(rng.IntN(4)); x.do(fmt.Sprintf("RENAME k%d renamed%d", rng.IntN(3000), rng.IntN(100))) },
+		func() {
+			x.selectDB(rng.IntN(4))
+			x.do(fmt.Sprintf("RENAME k%d renamed%d", rng.IntN(3000), rng.IntN(100)))
+		},
 		func() { x.selectDB(rng.IntN(4)); x.do(fmt.Sprintf("MOVE k%d %d", rng.IntN(3000), rng.IntN(4))) },
-		func() { x.selectDB(rng.IntN(4)); x.do(fmt.Sprintf("COPY k%d k%d REPLACE", rng.IntN(3000), rng.IntN(3000))) },
+		func() {
+			x.selectDB(rng.IntN(4))
+			x.do(fmt.Sprintf("COPY k%d k%d REPLACE", rng.IntN(3000), rng.IntN(3000)))
+		},
 		func() { x.selectDB(rng.IntN(4)); x.do(fmt.Sprintf("PEXPIRE k%d 1", rng.IntN(3000))) },
 	}
 	flushes := 0
