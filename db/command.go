@@ -23,6 +23,7 @@ const (
 	NoAuth
 	MayReplicate
 	NoMandatoryKeys
+	NoAsyncLoading
 	NoMulti
 	MovableKeys
 	AllowBusy
@@ -40,7 +41,7 @@ const (
 var flagNames = [...]string{
 	"write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript",
 	"blocking", "loading", "stale", "skip_monitor", "skip_slowlog", "fast",
-	"no_auth", "may_replicate", "no_mandatory_keys", "no_multi", "movablekeys",
+	"no_auth", "may_replicate", "no_mandatory_keys", "no_async_loading", "no_multi", "movablekeys",
 	"allow_busy",
 }
 

@@ -23,6 +23,10 @@ type Ctx struct {
 	// shard its commands need, so commands that lock for themselves take
 	// nothing.
 	LocksHeld bool
+	// LogOffset is the write log's offset just past the last change this
+	// context logged: what an fsync must cover before its replies may go
+	// out under appendfsync always.
+	LogOffset int64
 	// Retrying is set while the dispatcher runs a blocked client's command
 	// again to see whether it can be served now; if it cannot, the command
 	// must leave no reply and no change (see block).
@@ -86,7 +90,9 @@ func (c *Ctx) FlushLog() {
 	if c.inTx {
 		return
 	}
-	c.KS.Log.AppendBatch(&c.pending)
+	if end := c.KS.Log.AppendBatch(&c.pending); end != 0 {
+		c.LogOffset = end
+	}
 }
 
 // BeginTx starts gathering the log entries of a transaction (EXEC).

@@ -45,8 +45,11 @@ type Snapshot struct {
 const snapChunk = 256
 
 // BeginSnapshot starts a snapshot of the keyspace as it is now, at now
-// (Unix ms): keys expired at now are left out of it.
-func (ks *Keyspace) BeginSnapshot(now int64) (*Snapshot, error) {
+// (Unix ms): keys expired at now are left out of it. atStart, when not nil,
+// runs while every shard is locked, with the write log's offset: whatever
+// must happen at exactly the snapshot's point (the AOF rewrite opens its
+// next file there). The log's next entry starts with a SELECT.
+func (ks *Keyspace) BeginSnapshot(now int64, atStart func(offset int64)) (*Snapshot, error) {
 	for _, d := range ks.dbs {
 		d.Lock(EveryShard, true)
 	}
@@ -59,6 +62,10 @@ func (ks *Keyspace) BeginSnapshot(now int64) (*Snapshot, error) {
 		return nil, ErrSnapshotRunning
 	}
 	s := &Snapshot{ks: ks, epoch: ks.epochs.Add(1), offset: ks.Log.Offset(), at: now}
+	ks.Log.ForceSelect()
+	if atStart != nil {
+		atStart(s.offset)
+	}
 	ks.snap.Store(s)
 	return s, nil
 }
@@ -160,6 +167,9 @@ func (s *Snapshot) walkShard(d *DB, sh *shard, visit SnapshotVisitor, flush func
 	}
 	return flush()
 }
+
+// Abort ends a snapshot that will not be walked.
+func (s *Snapshot) Abort() { s.end() }
 
 // end releases the snapshot: shards it did not finish (after an error)
 // drop what writers preserved for it.

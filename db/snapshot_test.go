@@ -74,11 +74,11 @@ func TestSnapshotIsPointInTime(t *testing.T) {
 		}
 	}
 	want := dataset(x)
-	snap, err := x.ks.BeginSnapshot(x.now)
+	snap, err := x.ks.BeginSnapshot(x.now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := x.ks.BeginSnapshot(x.now); err != ErrSnapshotRunning {
+	if _, err := x.ks.BeginSnapshot(x.now, nil); err != ErrSnapshotRunning {
 		t.Fatalf("a second snapshot: %v", err)
 	}
 	changes := []func(){
@@ -161,7 +161,7 @@ func TestSnapshotWithConcurrentWriters(t *testing.T) {
 		x.do(fmt.Sprintf("SET k%d v%d", i, i))
 	}
 	want := dataset(x)
-	snap, err := x.ks.BeginSnapshot(x.now)
+	snap, err := x.ks.BeginSnapshot(x.now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 // WriteLog is safe for concurrent use.
 type WriteLog struct {
 	enabled atomic.Bool
+	notify  chan struct{} // a token when entries are waiting
 
 	mu     sync.Mutex
 	buf    []byte
@@ -31,7 +32,18 @@ type WriteLog struct {
 }
 
 // NewWriteLog returns a disabled log at offset 0.
-func NewWriteLog() *WriteLog { return &WriteLog{db: -1} }
+func NewWriteLog() *WriteLog { return &WriteLog{db: -1, notify: make(chan struct{}, 1)} }
+
+// Notify returns a channel that receives a token when entries have been
+// appended since the consumer last took them.
+func (l *WriteLog) Notify() <-chan struct{} { return l.notify }
+
+func (l *WriteLog) signal() {
+	select {
+	case l.notify <- struct{}{}:
+	default:
+	}
+}
 
 // Enable starts recording.
 func (l *WriteLog) Enable() { l.enabled.Store(true) }
@@ -50,17 +62,19 @@ func (l *WriteLog) Append(db int, argv ...[]byte) {
 	l.appendEntry(db, func(b []byte) []byte { return appendCommand(b, argv) })
 	l.offset += int64(len(l.buf) - before)
 	l.mu.Unlock()
+	l.signal()
 }
 
 // AppendBatch records the commands of b, wrapped in MULTI ... EXEC when
-// there is more than one, and empties b.
-func (l *WriteLog) AppendBatch(b *Batch) {
+// there is more than one, empties b, and returns the offset just past them
+// (0 when nothing was recorded).
+func (l *WriteLog) AppendBatch(b *Batch) int64 {
 	if len(b.ends) == 0 {
-		return
+		return 0
 	}
 	if !l.enabled.Load() {
 		b.reset()
-		return
+		return 0
 	}
 	l.mu.Lock()
 	before := len(l.buf)
@@ -78,8 +92,11 @@ func (l *WriteLog) AppendBatch(b *Batch) {
 		l.buf = append(l.buf, execFrame...)
 	}
 	l.offset += int64(len(l.buf) - before)
+	end := l.offset
 	l.mu.Unlock()
 	b.reset()
+	l.signal()
+	return end
 }
 
 var (
@@ -121,6 +138,33 @@ func (l *WriteLog) Offset() int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.offset
+}
+
+// Swap takes the entries appended since the last Swap or Drain, giving the
+// log spare (emptied) to append to instead, so that taking costs no copy.
+// It returns the entries and the offset just past them.
+func (l *WriteLog) Swap(spare []byte) ([]byte, int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	data := l.buf
+	l.buf = spare[:0]
+	return data, l.offset
+}
+
+// ForceSelect makes the next entry start with a SELECT, as the first entry
+// of a new file or stream must.
+func (l *WriteLog) ForceSelect() {
+	l.mu.Lock()
+	l.db = -1
+	l.mu.Unlock()
+}
+
+// Disable stops recording; what was recorded and not taken is dropped.
+func (l *WriteLog) Disable() {
+	l.mu.Lock()
+	l.enabled.Store(false)
+	l.buf = l.buf[:0]
+	l.mu.Unlock()
 }
 
 // Drain moves the entries appended since the last Drain to the end of dst

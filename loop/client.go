@@ -43,6 +43,12 @@ type client struct {
 	// block is set while the client waits in a blocking command; its
 	// reactor reads none of its input until the wait ends.
 	block *blockedClient
+	// held are replies waiting for the AOF's fsync to cover holdUntil, the
+	// log offset of the client's last change (appendfsync always);
+	// syncWaiting is set while the client is on the wait list.
+	held        []byte
+	holdUntil   atomic.Int64
+	syncWaiting bool
 	// multi is the open transaction (MULTI); nil outside one.
 	multi *multiState
 	// watched are the WATCHed keys; watcher is flagged when one changes.

@@ -85,9 +85,11 @@ func cmdConfigSet(s *Server, cl *client, argv [][]byte) {
 		}
 	}
 	s.cfgMu.Lock()
+	prev := s.cfg
 	s.cfg = next
 	s.cfgMu.Unlock()
 	s.applyHotConfig(&next)
+	s.applyPersistenceConfig(&prev, &next)
 	cl.w.OK()
 }
 

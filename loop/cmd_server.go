@@ -12,6 +12,7 @@ import (
 
 // serverCommands are the commands about the server as a whole.
 var serverCommands = []serverCommand{
+	{Command: db.Command{Name: "bgrewriteaof", Arity: 1, Flags: db.Admin | db.NoScript | db.NoAsyncLoading, Group: "server", Since: "1.0.0"}, exec: cmdBgrewriteaof},
 	{Command: db.Command{Name: "debug", Arity: -2, Flags: db.Admin | db.NoScript | db.Loading | db.Stale, Group: "server", Since: "1.0.0"}, exec: cmdDebug},
 	{Command: db.Command{Name: "monitor", Arity: 1, Flags: db.Admin | db.NoScript | db.Loading | db.Stale, Group: "server", Since: "1.0.0"}, exec: cmdMonitor},
 	{Command: db.Command{Name: "shutdown", Arity: -1, Flags: db.Admin | db.NoScript | db.Loading | db.Stale | db.NoMulti | db.AllowBusy, Group: "server", Since: "1.0.0"}, exec: cmdShutdown},

@@ -38,6 +38,16 @@ type Config struct {
 	LatencyMonitorThreshold int64
 	Save                    string
 	AppendOnly              bool
+	AppendFilename          string
+	AppendDirName           string
+	AppendFsync             string
+	// auto-aof-rewrite-percentage and -min-size
+	AutoAOFRewritePercentage int
+	AutoAOFRewriteMinSize    int64
+	AOFLoadTruncated         bool
+	NoAppendfsyncOnRewrite   bool
+	AOFTimestampEnabled      bool
+	AOFUseRDBPreamble        bool
 	// The compact-encoding thresholds of the collections.
 	HashMaxListpackEntries int64
 	HashMaxListpackValue   int64
@@ -58,26 +68,33 @@ type Config struct {
 // bind address.
 func DefaultConfig() Config {
 	return Config{
-		Port:                   6380,
-		Bind:                   []string{"127.0.0.1"},
-		Dir:                    ".",
-		Databases:              db.DefaultDatabases,
-		MaxClients:             10000,
-		LogLevel:               "notice",
-		ProtoMaxBulkLen:        proto.DefaultMaxBulkLen,
-		ClientQueryBufferLimit: proto.DefaultQueryBufferLimit,
-		EnableDebugCommand:     "no",
-		Hz:                     10,
-		TCPKeepAlive:           300,
-		SlowlogLogSlowerThan:   10000,
-		SlowlogMaxLen:          128,
-		Save:                   "3600 1 300 100 60 10000",
-		HashMaxListpackEntries: db.DefaultHashMaxListpackEntries,
-		HashMaxListpackValue:   db.DefaultHashMaxListpackValue,
-		SetMaxIntsetEntries:    db.DefaultSetMaxIntsetEntries,
-		ZSetMaxListpackEntries: db.DefaultZSetMaxListpackEntries,
-		ZSetMaxListpackValue:   db.DefaultZSetMaxListpackValue,
-		ListMaxListpackSize:    db.DefaultListMaxListpackSize,
+		Port:                     6380,
+		Bind:                     []string{"127.0.0.1"},
+		Dir:                      ".",
+		Databases:                db.DefaultDatabases,
+		MaxClients:               10000,
+		LogLevel:                 "notice",
+		ProtoMaxBulkLen:          proto.DefaultMaxBulkLen,
+		ClientQueryBufferLimit:   proto.DefaultQueryBufferLimit,
+		EnableDebugCommand:       "no",
+		Hz:                       10,
+		TCPKeepAlive:             300,
+		SlowlogLogSlowerThan:     10000,
+		SlowlogMaxLen:            128,
+		Save:                     "3600 1 300 100 60 10000",
+		AppendFilename:           "appendonly.aof",
+		AppendDirName:            "appendonlydir",
+		AppendFsync:              "everysec",
+		AutoAOFRewritePercentage: 100,
+		AutoAOFRewriteMinSize:    64 << 20,
+		AOFLoadTruncated:         true,
+		AOFUseRDBPreamble:        true,
+		HashMaxListpackEntries:   db.DefaultHashMaxListpackEntries,
+		HashMaxListpackValue:     db.DefaultHashMaxListpackValue,
+		SetMaxIntsetEntries:      db.DefaultSetMaxIntsetEntries,
+		ZSetMaxListpackEntries:   db.DefaultZSetMaxListpackEntries,
+		ZSetMaxListpackValue:     db.DefaultZSetMaxListpackValue,
+		ListMaxListpackSize:      db.DefaultListMaxListpackSize,
 	}
 }
 
@@ -247,7 +264,15 @@ func immutable(d directive) directive {
 // directives is the table of every directive the server understands, sorted
 // by name. It is never written after initialisation.
 var directives = []directive{
-	immutable(boolDirective("appendonly", func(c *Config) *bool { return &c.AppendOnly })),
+	immutable(stringDirective("appenddirname", func(c *Config) *string { return &c.AppendDirName })),
+	immutable(stringDirective("appendfilename", func(c *Config) *string { return &c.AppendFilename })),
+	enumDirective("appendfsync", func(c *Config) *string { return &c.AppendFsync }, "always", "everysec", "no"),
+	boolDirective("appendonly", func(c *Config) *bool { return &c.AppendOnly }),
+	boolDirective("aof-load-truncated", func(c *Config) *bool { return &c.AOFLoadTruncated }),
+	boolDirective("aof-timestamp-enabled", func(c *Config) *bool { return &c.AOFTimestampEnabled }),
+	boolDirective("aof-use-rdb-preamble", func(c *Config) *bool { return &c.AOFUseRDBPreamble }),
+	memDirective("auto-aof-rewrite-min-size", func(c *Config) *int64 { return &c.AutoAOFRewriteMinSize }, 0),
+	intDirective("auto-aof-rewrite-percentage", func(c *Config) *int { return &c.AutoAOFRewritePercentage }, 0, math.MaxInt32),
 	immutable(directive{
 		name: "bind",
 		get:  func(c *Config) string { return strings.Join(c.Bind, " ") },
@@ -275,6 +300,7 @@ var directives = []directive{
 	enumDirective("loglevel", func(c *Config) *string { return &c.LogLevel }, "debug", "verbose", "notice", "warning"),
 	immutable(intDirective("loops", func(c *Config) *int { return &c.Loops }, 0, 1024)),
 	intDirective("maxclients", func(c *Config) *int { return &c.MaxClients }, 1, math.MaxUint32),
+	boolDirective("no-appendfsync-on-rewrite", func(c *Config) *bool { return &c.NoAppendfsyncOnRewrite }),
 	immutable(intDirective("port", func(c *Config) *int { return &c.Port }, 0, 65535)),
 	memDirective("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, 1<<20),
 	stringDirective("requirepass", func(c *Config) *string { return &c.RequirePass }),

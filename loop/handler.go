@@ -113,10 +113,20 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 // a bigger one (a huge reply) is dropped so it does not pin memory.
 const maxKeptReply = 64 << 10
 
-// flush writes the replies gathered in the output buffer with one write.
+// flush writes the replies gathered in the output buffer with one write;
+// under appendfsync always, replies that follow a change the AOF has not
+// fsynced yet wait for it, in order, behind the ones already waiting.
 func (s *Server) flush(cl *client) {
-	if len(cl.w.Buf) == 0 {
+	if len(cl.w.Buf) == 0 && len(cl.held) == 0 {
 		return
+	}
+	if s.holdForSync(cl) {
+		return
+	}
+	cl.syncWaiting = false
+	if len(cl.held) > 0 {
+		cl.w.Buf = append(cl.held, cl.w.Buf...)
+		cl.held = nil
 	}
 	cl.netOut.Add(int64(len(cl.w.Buf)))
 	cl.conn.Write(cl.w.Buf)

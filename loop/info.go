@@ -176,14 +176,7 @@ func (s *Server) infoPersistence(b *infoWriter) {
 	b.field("rdb_last_bgsave_time_sec", -1)
 	b.field("rdb_current_bgsave_time_sec", -1)
 	b.field("rdb_saves", 0)
-	b.field("aof_enabled", 0)
-	b.field("aof_rewrite_in_progress", 0)
-	b.field("aof_rewrite_scheduled", 0)
-	b.field("aof_last_rewrite_time_sec", -1)
-	b.field("aof_current_rewrite_time_sec", -1)
-	b.field("aof_last_bgrewrite_status", "ok")
-	b.field("aof_rewrites", 0)
-	b.field("aof_last_write_status", "ok")
+	s.infoPersistenceAOF(b)
 }
 
 func (s *Server) infoStats(b *infoWriter) {

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"redis-fast/db"
+	"redis-fast/persistence"
 )
 
 // Version is the Redis version the server reports and behaves as.
@@ -49,6 +50,7 @@ type Server struct {
 	activeExpire     atomic.Bool  // DEBUG SET-ACTIVE-EXPIRE
 
 	runID    string
+	persist  persistState
 	pause    pauseState
 	blocked  blockRegistry
 	monitors monitorSet
@@ -91,6 +93,7 @@ func New(cfg Config, log *Logger) *Server {
 		runID:   newRunID(),
 	}
 	s.activeExpire.Store(true)
+	s.persist.fs = persistence.OS{}
 	s.tuner = newProcTuner(cfg.loops())
 	s.procs.Store(int32(s.tuner.cur))
 	s.commands = buildCommandTable()
@@ -122,6 +125,10 @@ func (s *Server) Serve() error {
 	for _, b := range cfg.Bind {
 		addrs = append(addrs, "tcp://"+net.JoinHostPort(b, strconv.Itoa(cfg.Port)))
 	}
+	if err := s.loadData(); err != nil {
+		return fmt.Errorf("loop: loading the data: %w", err)
+	}
+	defer s.closePersistence()
 	h := &handler{srv: s}
 	stop := make(chan struct{})
 	defer close(stop)
@@ -208,6 +215,7 @@ func (s *Server) cron(stop <-chan struct{}) {
 		s.opsRate.Store(rate.sample(time.Now(), sum.commands.Load()))
 		s.procs.Store(int32(procs.observe(sum.busy.Load(), time.Now())))
 		s.closeIdleClients()
+		s.maybeRewriteAOF()
 	}
 }
 

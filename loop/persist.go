@@ -1,0 +1,309 @@
+package loop
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"redis-fast/db"
+	"redis-fast/persistence"
+	"redis-fast/persistence/aof"
+)
+
+// persistState is the server's side of persistence: the AOF writer (when
+// appendonly is on), the clients whose replies wait for an fsync, and the
+// figures INFO persistence reports.
+type persistState struct {
+	fs  persistence.FS
+	aof atomic.Pointer[aof.Writer]
+
+	mu             sync.Mutex // the fields below
+	waiting        []*client  // replies held for appendfsync always
+	lastRewriteOK  bool
+	lastRewriteDur time.Duration
+	rewriteStarted time.Time
+	rewriteFails   int64
+}
+
+// aofDir is where the AOF lives: dir/appenddirname.
+func (c *Config) aofDir() string { return filepath.Join(c.Dir, c.AppendDirName) }
+
+// aofWriter returns the AOF writer, or nil when appendonly is off.
+func (s *Server) aofWriter() *aof.Writer { return s.persist.aof.Load() }
+
+// loadData fills the keyspace from disk before the server accepts anyone:
+// with appendonly yes the AOF is the truth, as in Redis. It then opens the
+// AOF for appending.
+func (s *Server) loadData() error {
+	cfg := s.config()
+	if !cfg.AppendOnly {
+		return nil
+	}
+	began := time.Now()
+	loader := s.newClient(nil)
+	man, err := aof.Load(aof.LoadConfig{
+		FS:        s.persist.fs,
+		Dir:       cfg.aofDir(),
+		Prefix:    cfg.AppendFilename,
+		Exec:      func(argv [][]byte) error { return s.replay(loader, argv) },
+		LoadRDB:   func(io.Reader) error { return fmt.Errorf("an RDB base file needs the RDB loader") },
+		Truncated: cfg.AOFLoadTruncated,
+		Logf:      s.log.Warningf,
+	})
+	if err != nil {
+		return err
+	}
+	if man != nil {
+		s.log.Noticef("DB loaded from append only file: %.3f seconds", time.Since(began).Seconds())
+		return s.openAOF(man, 0)
+	}
+	return s.createAOF()
+}
+
+// replay runs one command read from the AOF through the dispatcher, as a
+// client without a connection would send it. A command the server does not
+// know, or with the wrong number of arguments, stops the load, as in Redis.
+func (s *Server) replay(cl *client, argv [][]byte) error {
+	cmd, badSub := s.lookupCommand(argv)
+	switch {
+	case cmd == nil || badSub:
+		return fmt.Errorf("unknown command '%s' reading the append only file", cString(argv[0], 128))
+	case cmd.Arity > 0 && len(argv) != cmd.Arity || len(argv) < -cmd.Arity:
+		return fmt.Errorf("wrong number of arguments for '%s' reading the append only file", cmd.fullname)
+	}
+	b := newBatch()
+	s.dispatch(cl, argv, &b)
+	cl.w.Buf = cl.w.Buf[:0]
+	return nil
+}
+
+// openAOF starts appending to the AOF that man describes, from log offset
+// start, and enables the write log.
+func (s *Server) openAOF(man *aof.Manifest, start int64) error {
+	cfg := s.config()
+	policy, _ := aof.ParseFsync(cfg.AppendFsync)
+	w, err := aof.Open(aof.Config{
+		FS:        s.persist.fs,
+		Dir:       cfg.aofDir(),
+		Prefix:    cfg.AppendFilename,
+		Policy:    policy,
+		OnSynced:  s.releaseSynced,
+		Timestamp: cfg.AOFTimestampEnabled,
+	}, s.ks.Log, man, start)
+	if err != nil {
+		return err
+	}
+	s.ks.Log.Enable()
+	s.persist.aof.Store(w)
+	go w.Run()
+	return nil
+}
+
+// createAOF makes a new AOF from the dataset as it is (none on disk yet, or
+// appendonly turned on at run time): a rewrite whose base is the snapshot.
+func (s *Server) createAOF() error {
+	if err := s.openAOF(nil, s.ks.Log.Offset()); err != nil {
+		return err
+	}
+	return s.rewriteAOF()
+}
+
+// rewriteAOF rewrites the AOF now, on the calling goroutine.
+func (s *Server) rewriteAOF() error {
+	w := s.aofWriter()
+	if w == nil {
+		return fmt.Errorf("aof: appendonly is off")
+	}
+	s.persist.mu.Lock()
+	s.persist.rewriteStarted = time.Now()
+	s.persist.mu.Unlock()
+	err := w.Rewrite(s.ks, time.Now().UnixMilli(), false /* rdb */, aof.WriteRESPBase)
+	s.persist.mu.Lock()
+	s.persist.lastRewriteOK = err == nil
+	s.persist.lastRewriteDur = time.Since(s.persist.rewriteStarted)
+	s.persist.rewriteStarted = time.Time{}
+	if err != nil {
+		s.persist.rewriteFails++
+	}
+	s.persist.mu.Unlock()
+	if err != nil {
+		s.log.Warningf("Background AOF rewrite failed: %v", err)
+	} else {
+		s.log.Noticef("Background AOF rewrite finished successfully")
+	}
+	return err
+}
+
+// stopAOF turns appendonly off: what is logged is written and fsynced, and
+// the write log stops recording.
+func (s *Server) stopAOF() error {
+	w := s.persist.aof.Swap(nil)
+	if w == nil {
+		return nil
+	}
+	s.ks.Log.Disable()
+	err := w.Close()
+	s.releaseSynced(1<<63 - 1)
+	return err
+}
+
+// applyPersistenceConfig acts on CONFIG SET appendonly and appendfsync:
+// turning the AOF on writes a new one from the dataset (in the background,
+// as Redis's rewrite), turning it off closes it.
+func (s *Server) applyPersistenceConfig(prev, next *Config) {
+	if policy, ok := aof.ParseFsync(next.AppendFsync); ok && next.AppendFsync != prev.AppendFsync {
+		if w := s.aofWriter(); w != nil {
+			w.SetPolicy(policy)
+			s.releaseSynced(w.Synced())
+			if policy != aof.FsyncAlways {
+				s.releaseSynced(1<<63 - 1)
+			}
+		}
+	}
+	switch {
+	case next.AppendOnly && !prev.AppendOnly:
+		go func() {
+			if err := s.createAOF(); err != nil {
+				s.log.Warningf("Could not turn the AOF on: %v", err)
+			}
+		}()
+	case !next.AppendOnly && prev.AppendOnly:
+		if err := s.stopAOF(); err != nil {
+			s.log.Warningf("Error closing the AOF: %v", err)
+		}
+	}
+}
+
+// holdForSync keeps cl's replies back until the AOF's fsync covers its
+// last change (appendfsync always), and reports whether it did. The
+// replies go out, in order, when the writer calls releaseSynced.
+func (s *Server) holdForSync(cl *client) bool {
+	w := s.aofWriter()
+	off := cl.ctx.LogOffset
+	if w == nil || w.Policy() != aof.FsyncAlways || off <= w.Synced() {
+		return false
+	}
+	cl.held = append(cl.held, cl.w.Buf...)
+	cl.w.Buf = cl.w.Buf[:0]
+	cl.holdUntil.Store(off)
+	if !cl.syncWaiting {
+		cl.syncWaiting = true
+		s.persist.mu.Lock()
+		s.persist.waiting = append(s.persist.waiting, cl)
+		s.persist.mu.Unlock()
+		if off <= w.Synced() {
+			cl.conn.Wake(nil) // the fsync came in between: go at once
+		}
+	}
+	return true
+}
+
+// releaseSynced wakes the clients whose held replies an fsync up to offset
+// now covers; their reactors write them. The AOF writer calls it.
+func (s *Server) releaseSynced(offset int64) {
+	s.persist.mu.Lock()
+	keep := s.persist.waiting[:0]
+	var wake []*client
+	for _, cl := range s.persist.waiting {
+		if cl.holdUntil.Load() <= offset {
+			wake = append(wake, cl)
+		} else {
+			keep = append(keep, cl)
+		}
+	}
+	clear(s.persist.waiting[len(keep):])
+	s.persist.waiting = keep
+	s.persist.mu.Unlock()
+	for _, cl := range wake {
+		cl.conn.Wake(nil)
+	}
+}
+
+// BGREWRITEAOF
+func cmdBgrewriteaof(s *Server, cl *client, argv [][]byte) {
+	w := s.aofWriter()
+	switch {
+	case w != nil && w.Rewriting():
+		cl.w.Error("ERR Background append only file rewriting already in progress")
+	case w == nil:
+		// Redis writes a fresh AOF even with appendonly off; here the AOF
+		// exists only while it is on.
+		cl.w.Error("ERR Background append only file rewriting needs appendonly yes")
+	default:
+		go s.rewriteAOF()
+		cl.w.Simple("Background append only file rewriting started")
+	}
+}
+
+// maybeRewriteAOF applies auto-aof-rewrite-percentage and -min-size; the
+// cron calls it.
+func (s *Server) maybeRewriteAOF() {
+	w := s.aofWriter()
+	cfg := s.config()
+	if w != nil && w.NeedsRewrite(int64(cfg.AutoAOFRewritePercentage), cfg.AutoAOFRewriteMinSize) {
+		s.log.Noticef("Starting automatic rewriting of AOF on growth")
+		go s.rewriteAOF()
+	}
+}
+
+// closePersistence writes and fsyncs what the AOF has not, at shutdown.
+func (s *Server) closePersistence() {
+	if err := s.stopAOF(); err != nil {
+		s.log.Warningf("Error closing the AOF: %v", err)
+	}
+}
+
+// infoPersistenceAOF adds the AOF's fields to INFO persistence.
+func (s *Server) infoPersistenceAOF(b *infoWriter) {
+	w := s.aofWriter()
+	s.persist.mu.Lock()
+	ok, dur, started, fails := s.persist.lastRewriteOK, s.persist.lastRewriteDur, s.persist.rewriteStarted, s.persist.rewriteFails
+	s.persist.mu.Unlock()
+	enabled, rewriting, rewrites := 0, 0, int64(0)
+	var st aof.Status
+	st.WriteOK = true
+	if w != nil {
+		enabled = 1
+		if w.Rewriting() {
+			rewriting = 1
+		}
+		rewrites = w.Rewrites()
+		st = w.Status()
+	}
+	lastSec, curSec := int64(-1), int64(-1)
+	if rewrites > 0 || fails > 0 {
+		lastSec = int64(dur.Seconds())
+	}
+	if !started.IsZero() {
+		curSec = int64(time.Since(started).Seconds())
+	}
+	status := func(good bool) string {
+		if good {
+			return "ok"
+		}
+		return "err"
+	}
+	b.field("aof_enabled", enabled)
+	b.field("aof_rewrite_in_progress", rewriting)
+	b.field("aof_rewrite_scheduled", 0)
+	b.field("aof_last_rewrite_time_sec", lastSec)
+	b.field("aof_current_rewrite_time_sec", curSec)
+	b.field("aof_last_bgrewrite_status", status(ok || rewrites+fails == 0))
+	b.field("aof_rewrites", rewrites)
+	b.field("aof_rewrites_consecutive_failures", fails)
+	b.field("aof_last_write_status", status(st.WriteOK))
+	b.field("aof_last_cow_size", 0)
+	if w != nil {
+		b.field("aof_current_size", st.CurrentSize)
+		b.field("aof_base_size", st.BaseSize)
+		b.field("aof_pending_rewrite", 0)
+		b.field("aof_buffer_length", st.Buffered)
+		b.field("aof_pending_bio_fsync", 0)
+		b.field("aof_delayed_fsync", st.DelayedFsync)
+	}
+}
+
+var _ = db.TypeString

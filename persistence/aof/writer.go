@@ -1,0 +1,330 @@
+package aof
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"redis-fast/db"
+	"redis-fast/persistence"
+)
+
+// Fsync policies, as appendfsync names them.
+const (
+	FsyncAlways int32 = iota
+	FsyncEverySec
+	FsyncNo
+)
+
+// ParseFsync converts an appendfsync value; ok is false for an unknown one.
+func ParseFsync(s string) (int32, bool) {
+	switch s {
+	case "always":
+		return FsyncAlways, true
+	case "everysec":
+		return FsyncEverySec, true
+	case "no":
+		return FsyncNo, true
+	}
+	return 0, false
+}
+
+// delayedFsync is how long an fsync may take before the writer counts it as
+// delayed (aof_delayed_fsync): Redis's 2 seconds.
+const delayedFsync = 2 * time.Second
+
+// Writer appends the write log to the AOF from one goroutine (Run) and
+// fsyncs by policy. Its methods are safe for concurrent use.
+type Writer struct {
+	fsys   persistence.FS
+	dir    string // the AOF directory
+	prefix string // appendfilename
+	log    *db.WriteLog
+	policy atomic.Int32
+	// onSynced, when set, is told each log offset an fsync has covered
+	// (appendfsync always: the server releases the replies waiting for it).
+	onSynced func(offset int64)
+	// onData, when set, gets each chunk of the log after it is written, with
+	// the offset just past it (replication's backlog).
+	onData func(data []byte, end int64)
+
+	mu        sync.Mutex // the fields below, and the file switch
+	man       *Manifest
+	f         persistence.File
+	incr      fileInfo // the file being appended to
+	written   int64    // log offset written up to
+	switchAt  int64    // a rewrite's switch offset; -1: none pending
+	switched  chan struct{}
+	lastSync  time.Time
+	writeErr  error
+	incrSize  int64 // bytes in the incremental files of the manifest
+	baseSize  int64
+	sizeAtRew int64 // aof size after the last rewrite (auto-rewrite base)
+
+	// provisional: a new AOF whose first rewrite has not finished; its
+	// manifest is not on disk yet.
+	provisional bool
+	timestamp   bool
+	lastStamp   int64
+
+	rewriting atomic.Bool
+	rewrites  atomic.Int64
+	synced    atomic.Int64 // log offset covered by an fsync
+	delayed   atomic.Int64 // fsyncs slower than delayedFsync
+	stop      chan struct{}
+	done      chan struct{}
+}
+
+// Config is what a Writer needs to know of the configuration.
+type Config struct {
+	FS       persistence.FS
+	Dir      string // dir/appenddirname
+	Prefix   string // appendfilename
+	Policy   int32
+	OnSynced func(offset int64)
+	OnData   func(data []byte, end int64)
+	// Timestamp writes "#TS:<unix seconds>" annotations
+	// (aof-timestamp-enabled), which Redis's tools understand.
+	Timestamp bool
+}
+
+// Open prepares the AOF in cfg.Dir for appending after a load (man is what
+// the load read; nil for a directory that has no AOF yet, which gets an
+// empty base), starting at log offset start. The log must be enabled by
+// the caller before Run.
+func Open(cfg Config, log *db.WriteLog, man *Manifest, start int64) (*Writer, error) {
+	w := &Writer{
+		fsys: cfg.FS, dir: cfg.Dir, prefix: cfg.Prefix, log: log,
+		onSynced: cfg.OnSynced, onData: cfg.OnData,
+		written: start, switchAt: -1,
+		stop: make(chan struct{}), done: make(chan struct{}),
+	}
+	w.policy.Store(cfg.Policy)
+	w.timestamp = cfg.Timestamp
+	w.synced.Store(start)
+	if err := w.fsys.MkdirAll(w.dir); err != nil {
+		return nil, fmt.Errorf("aof: %w", err)
+	}
+	if man == nil {
+		// A new AOF is not valid until its first rewrite has written a
+		// base of the dataset: until then there is no manifest, and a
+		// crash leaves no AOF, as in Redis.
+		man = &Manifest{}
+		w.provisional = true
+	}
+	w.man = man
+	if n := len(man.incrs); n > 0 {
+		w.incr = man.incrs[n-1]
+	} else {
+		_, seq := man.nextSeqs()
+		w.incr = fileInfo{name: incrName(w.prefix, seq), seq: seq, kind: typeIncr}
+		man.incrs = append(man.incrs, w.incr)
+		if err := w.saveManifest(); err != nil {
+			return nil, err
+		}
+	}
+	f, err := w.fsys.Append(w.path(w.incr.name))
+	if err != nil {
+		return nil, fmt.Errorf("aof: %w", err)
+	}
+	w.f = f
+	w.baseSize, w.incrSize = w.sizes()
+	w.sizeAtRew = w.baseSize + w.incrSize
+	return w, nil
+}
+
+func (w *Writer) path(name string) string { return filepath.Join(w.dir, name) }
+
+// sizes measures the base and the incremental files the manifest lists.
+func (w *Writer) sizes() (base, incr int64) {
+	if w.man.base != nil {
+		base, _ = w.fsys.Size(w.path(w.man.base.name))
+	}
+	for _, fi := range w.man.incrs {
+		n, _ := w.fsys.Size(w.path(fi.name))
+		incr += n
+	}
+	return base, incr
+}
+
+// saveManifest writes the manifest atomically. w.mu must be held, or the
+// writer not running yet.
+func (w *Writer) saveManifest() error {
+	if w.provisional {
+		return nil
+	}
+	if err := persistence.WriteAtomic(w.fsys, w.path(manifestName(w.prefix)), w.man.bytes()); err != nil {
+		return fmt.Errorf("aof: writing the manifest: %w", err)
+	}
+	return nil
+}
+
+// SetPolicy changes appendfsync.
+func (w *Writer) SetPolicy(p int32) { w.policy.Store(p) }
+
+// Policy returns appendfsync.
+func (w *Writer) Policy() int32 { return w.policy.Load() }
+
+// Synced returns the log offset the last fsync covered.
+func (w *Writer) Synced() int64 { return w.synced.Load() }
+
+// Run appends the log to the file until Close, fsyncing by policy.
+func (w *Writer) Run() {
+	defer close(w.done)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var spare []byte
+	for {
+		select {
+		case <-w.stop:
+			spare = w.drain(spare)
+			w.sync(true)
+			return
+		case <-w.log.Notify():
+			spare = w.drain(spare)
+		case <-tick.C:
+			spare = w.drain(spare)
+		}
+		w.sync(false)
+	}
+}
+
+// drain writes what the log holds and returns a buffer to give it next.
+func (w *Writer) drain(spare []byte) []byte {
+	data, end := w.log.Swap(spare)
+	if len(data) == 0 {
+		return data
+	}
+	w.mu.Lock()
+	if w.timestamp {
+		if now := time.Now().Unix(); now != w.lastStamp {
+			w.lastStamp = now
+			w.write([]byte("#TS:" + strconv.FormatInt(now, 10) + "\r\n"))
+		}
+	}
+	start := w.written
+	if w.switchAt >= start && w.switchAt <= end {
+		cut := int(w.switchAt - start)
+		w.write(data[:cut])
+		w.openNextIncr()
+		w.write(data[cut:])
+	} else {
+		w.write(data)
+	}
+	w.written = end
+	w.mu.Unlock()
+	if w.onData != nil {
+		w.onData(data, end)
+	}
+	return data
+}
+
+// write appends to the current file, remembering the first error (and
+// going on trying: a full disk may empty).
+func (w *Writer) write(data []byte) {
+	if len(data) == 0 {
+		return
+	}
+	n, err := w.f.Write(data)
+	w.incrSize += int64(n)
+	if err != nil && w.writeErr == nil {
+		w.writeErr = fmt.Errorf("aof: writing %s: %w", w.incr.name, err)
+	}
+}
+
+// openNextIncr switches appending to a new incremental file at the
+// rewrite's offset, after fsyncing the old one, and lists it in the
+// manifest at once: a crash before the rewrite ends must still find the
+// changes written there. w.mu must be held.
+func (w *Writer) openNextIncr() {
+	w.f.Sync()
+	w.f.Close()
+	_, seq := w.man.nextSeqs()
+	next := fileInfo{name: incrName(w.prefix, seq), seq: seq, kind: typeIncr}
+	f, err := w.fsys.Append(w.path(next.name))
+	if err == nil {
+		w.man.incrs = append(w.man.incrs, next)
+		err = w.saveManifest()
+	}
+	if err != nil && w.writeErr == nil {
+		w.writeErr = err
+	}
+	w.f, w.incr = f, next
+	w.switchAt = -1
+	close(w.switched)
+}
+
+// sync fsyncs when the policy asks for it (always: now; everysec: once a
+// second; force: at shutdown).
+func (w *Writer) sync(force bool) {
+	policy := w.policy.Load()
+	w.mu.Lock()
+	due := force || policy == FsyncAlways ||
+		policy == FsyncEverySec && time.Since(w.lastSync) >= time.Second
+	if !due || w.synced.Load() == w.written {
+		w.mu.Unlock()
+		return
+	}
+	f, upTo := w.f, w.written
+	w.mu.Unlock()
+	began := time.Now()
+	err := f.Sync()
+	if time.Since(began) > delayedFsync {
+		w.delayed.Add(1)
+	}
+	w.mu.Lock()
+	w.lastSync = began
+	if err != nil && w.writeErr == nil {
+		w.writeErr = fmt.Errorf("aof: fsync: %w", err)
+	}
+	ok := w.writeErr == nil
+	w.mu.Unlock()
+	if ok {
+		w.synced.Store(upTo)
+		if w.onSynced != nil {
+			w.onSynced(upTo)
+		}
+	}
+}
+
+// Close writes and fsyncs what is left, and closes the file: what the
+// server does on SHUTDOWN and SIGTERM.
+func (w *Writer) Close() error {
+	close(w.stop)
+	<-w.done
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	err := w.f.Close()
+	if w.writeErr != nil {
+		return w.writeErr
+	}
+	return err
+}
+
+// Status is what INFO persistence reports of the AOF.
+type Status struct {
+	CurrentSize, BaseSize int64
+	WriteOK               bool
+	DelayedFsync          int64
+	Buffered              int64 // logged but not written yet
+}
+
+// Status returns the writer's figures.
+func (w *Writer) Status() Status {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return Status{
+		CurrentSize:  w.baseSize + w.incrSize,
+		BaseSize:     w.baseSize,
+		WriteOK:      w.writeErr == nil,
+		DelayedFsync: w.delayed.Load(),
+		Buffered:     w.log.Offset() - w.written,
+	}
+}
+
+// ErrRewriteRunning is returned by Rewrite while another one runs.
+var ErrRewriteRunning = errors.New("aof: a rewrite is already running")
