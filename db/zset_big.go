@@ -173,6 +173,9 @@ func zClassSize(c int) int {
 }
 
 func (a *zarena) get(loc uint64, n uint32) []byte {
+	if n == 0 {
+		return nil // an empty member takes no room, in an arena maybe still empty
+	}
 	if loc&zHuge != 0 {
 		return a.huge[loc&^zHuge][:n:n]
 	}

@@ -51,6 +51,7 @@ type Writer struct {
 	// onData, when set, gets each chunk of the log after it is written, with
 	// the offset just past it (replication's backlog).
 	onData func(data []byte, end int64)
+	logf   func(format string, args ...any)
 
 	mu        sync.Mutex // the fields below, and the file switch
 	man       *Manifest
@@ -60,8 +61,11 @@ type Writer struct {
 	switchAt  int64    // a rewrite's switch offset; -1: none pending
 	switched  chan struct{}
 	lastSync  time.Time
-	writeErr  error
-	incrSize  int64 // bytes in the incremental files of the manifest
+	writeErr  error  // the last write failed; cleared when a retry succeeds
+	syncErr   error  // the last fsync failed; cleared by the next good one
+	pending   []byte // logged bytes a failed write left to retry, from written on
+	fileSize  int64  // bytes in the file being appended to
+	incrSize  int64  // bytes in the incremental files of the manifest
 	baseSize  int64
 	sizeAtRew int64 // aof size after the last rewrite (auto-rewrite base)
 
@@ -90,6 +94,8 @@ type Config struct {
 	// Timestamp writes "#TS:<unix seconds>" annotations
 	// (aof-timestamp-enabled), which Redis's tools understand.
 	Timestamp bool
+	// Logf reports write errors and their recovery, at warning level.
+	Logf func(format string, args ...any)
 }
 
 // Open prepares the AOF in cfg.Dir for appending after a load (man is what
@@ -99,25 +105,37 @@ type Config struct {
 func Open(cfg Config, log *db.WriteLog, man *Manifest, start int64) (*Writer, error) {
 	w := &Writer{
 		fsys: cfg.FS, dir: cfg.Dir, prefix: cfg.Prefix, log: log,
-		onSynced: cfg.OnSynced, onData: cfg.OnData,
+		onSynced: cfg.OnSynced, onData: cfg.OnData, logf: cfg.Logf,
 		written: start, switchAt: -1,
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	w.policy.Store(cfg.Policy)
 	w.timestamp = cfg.Timestamp
+	if w.logf == nil {
+		w.logf = func(string, ...any) {}
+	}
 	w.synced.Store(start)
 	if err := w.fsys.MkdirAll(w.dir); err != nil {
 		return nil, fmt.Errorf("aof: %w", err)
 	}
 	if man == nil {
 		// A new AOF is not valid until its first rewrite has written a
-		// base of the dataset: until then there is no manifest, and a
-		// crash leaves no AOF, as in Redis.
+		// base of the dataset: until then the manifest on disk is left as
+		// it is, and a crash finds the AOF as it was, as in Redis. An old
+		// AOF there (appendonly was on once) keeps its numbering, so no new
+		// file takes an old one's name, and its files become history at
+		// the first rewrite.
 		man = &Manifest{}
+		data, err := readAll(w.fsys, w.path(manifestName(w.prefix)))
+		if err == nil {
+			if old, err := parseManifest(data); err == nil {
+				man = old
+			}
+		}
 		w.provisional = true
 	}
 	w.man = man
-	if n := len(man.incrs); n > 0 {
+	if n := len(man.incrs); n > 0 && !w.provisional {
 		w.incr = man.incrs[n-1]
 	} else {
 		_, seq := man.nextSeqs()
@@ -132,6 +150,7 @@ func Open(cfg Config, log *db.WriteLog, man *Manifest, start int64) (*Writer, er
 		return nil, fmt.Errorf("aof: %w", err)
 	}
 	w.f = f
+	w.fileSize, _ = w.fsys.Size(w.path(w.incr.name))
 	w.baseSize, w.incrSize = w.sizes()
 	w.sizeAtRew = w.baseSize + w.incrSize
 	return w, nil
@@ -193,47 +212,98 @@ func (w *Writer) Run() {
 	}
 }
 
-// drain writes what the log holds and returns a buffer to give it next.
+// drain writes what the log holds, after what an earlier failed write left
+// pending, and returns a buffer to give the log next.
 func (w *Writer) drain(spare []byte) []byte {
-	data, end := w.log.Swap(spare)
-	if len(data) == 0 {
-		return data
-	}
+	fresh, end := w.log.Swap(spare)
 	w.mu.Lock()
-	if w.timestamp {
+	if len(fresh) == 0 && len(w.pending) == 0 {
+		w.mu.Unlock()
+		return fresh
+	}
+	data := fresh
+	if len(w.pending) > 0 {
+		data = append(w.pending, fresh...)
+	}
+	if w.timestamp && len(fresh) > 0 {
 		if now := time.Now().Unix(); now != w.lastStamp {
 			w.lastStamp = now
-			w.write([]byte("#TS:" + strconv.FormatInt(now, 10) + "\r\n"))
+			w.writeStamp(now)
 		}
 	}
-	start := w.written
-	if w.switchAt >= start && w.switchAt <= end {
-		cut := int(w.switchAt - start)
-		w.write(data[:cut])
-		w.openNextIncr()
-		w.write(data[cut:])
-	} else {
-		w.write(data)
+	pos := w.writeFrom(data)
+	w.pending = append(w.pending[:0], data[pos:]...)
+	if w.written+int64(len(w.pending)) != end {
+		panic("aof: the writer lost its place in the log")
 	}
-	w.written = end
 	w.mu.Unlock()
-	if w.onData != nil {
-		w.onData(data, end)
+	if w.onData != nil && len(fresh) > 0 {
+		w.onData(fresh, end)
 	}
-	return data
+	return fresh
 }
 
-// write appends to the current file, remembering the first error (and
-// going on trying: a full disk may empty).
-func (w *Writer) write(data []byte) {
-	if len(data) == 0 {
-		return
+// writeFrom appends data, which starts at log offset w.written, switching
+// files where a rewrite asked, and returns how much of it is in the file.
+// It stops at the first failed write; the caller keeps the rest.
+func (w *Writer) writeFrom(data []byte) int {
+	pos := 0
+	for {
+		if w.switchAt == w.written {
+			w.openNextIncr()
+		}
+		if pos == len(data) {
+			return pos
+		}
+		limit := len(data)
+		if w.switchAt > w.written && w.switchAt-w.written < int64(limit-pos) {
+			limit = pos + int(w.switchAt-w.written)
+		}
+		n, ok := w.write(data[pos:limit])
+		pos += n
+		w.written += int64(n)
+		if !ok {
+			return pos
+		}
 	}
-	n, err := w.f.Write(data)
+}
+
+// writeStamp writes an "#TS:" annotation, which is not part of the log.
+func (w *Writer) writeStamp(now int64) {
+	w.write([]byte("#TS:" + strconv.FormatInt(now, 10) + "\r\n"))
+}
+
+// write appends b to the current file and returns how many bytes of it
+// are there for good. A partial write is cut off again, as Redis does, so
+// the retry of the whole b leaves no half command in the middle of the
+// file; when even that fails the part written stays and only the rest is
+// retried. The error is remembered until a write succeeds (a full disk
+// may empty).
+func (w *Writer) write(b []byte) (int, bool) {
+	n, err := w.f.Write(b)
+	if err == nil {
+		w.fileSize += int64(n)
+		w.incrSize += int64(n)
+		if w.writeErr != nil {
+			w.logf("AOF write error looks solved, the server can write again.")
+			w.writeErr = nil
+		}
+		return n, true
+	}
+	if n > 0 {
+		if terr := w.fsys.Truncate(w.path(w.incr.name), w.fileSize); terr == nil {
+			n = 0
+		} else {
+			w.logf("Could not remove short write from the append-only file. The file may be corrupted: %v", terr)
+		}
+	}
+	w.fileSize += int64(n)
 	w.incrSize += int64(n)
-	if err != nil && w.writeErr == nil {
-		w.writeErr = fmt.Errorf("aof: writing %s: %w", w.incr.name, err)
+	if w.writeErr == nil {
+		w.logf("Error writing to the AOF file: %v", err)
 	}
+	w.writeErr = fmt.Errorf("aof: writing %s: %w", w.incr.name, err)
+	return n, false
 }
 
 // openNextIncr switches appending to a new incremental file at the
@@ -241,7 +311,9 @@ func (w *Writer) write(data []byte) {
 // manifest at once: a crash before the rewrite ends must still find the
 // changes written there. w.mu must be held.
 func (w *Writer) openNextIncr() {
-	w.f.Sync()
+	if err := w.f.Sync(); err != nil {
+		w.syncErr = fmt.Errorf("aof: fsync: %w", err)
+	}
 	w.f.Close()
 	_, seq := w.man.nextSeqs()
 	next := fileInfo{name: incrName(w.prefix, seq), seq: seq, kind: typeIncr}
@@ -253,7 +325,7 @@ func (w *Writer) openNextIncr() {
 	if err != nil && w.writeErr == nil {
 		w.writeErr = err
 	}
-	w.f, w.incr = f, next
+	w.f, w.incr, w.fileSize = f, next, 0
 	w.switchAt = -1
 	close(w.switched)
 }
@@ -278,10 +350,16 @@ func (w *Writer) sync(force bool) {
 	}
 	w.mu.Lock()
 	w.lastSync = began
-	if err != nil && w.writeErr == nil {
-		w.writeErr = fmt.Errorf("aof: fsync: %w", err)
+	switch {
+	case err != nil && f != w.f:
+		// A rewrite switched files meanwhile (openNextIncr), fsyncing f
+		// before closing it; its error, if any, is in syncErr.
+	case err != nil:
+		w.syncErr = fmt.Errorf("aof: fsync: %w", err)
+	default:
+		w.syncErr = nil
 	}
-	ok := w.writeErr == nil
+	ok := err == nil && w.syncErr == nil
 	w.mu.Unlock()
 	if ok {
 		w.synced.Store(upTo)
@@ -302,6 +380,9 @@ func (w *Writer) Close() error {
 	if w.writeErr != nil {
 		return w.writeErr
 	}
+	if w.syncErr != nil {
+		return w.syncErr
+	}
 	return err
 }
 
@@ -309,6 +390,7 @@ func (w *Writer) Close() error {
 type Status struct {
 	CurrentSize, BaseSize int64
 	WriteOK               bool
+	WriteErr              error // why WriteOK is false
 	DelayedFsync          int64
 	Buffered              int64 // logged but not written yet
 }
@@ -320,10 +402,28 @@ func (w *Writer) Status() Status {
 	return Status{
 		CurrentSize:  w.baseSize + w.incrSize,
 		BaseSize:     w.baseSize,
-		WriteOK:      w.writeErr == nil,
+		WriteOK:      w.writeErr == nil && w.syncErr == nil,
+		WriteErr:     w.err(),
 		DelayedFsync: w.delayed.Load(),
 		Buffered:     w.log.Offset() - w.written,
 	}
+}
+
+// Err returns the error of the last write or fsync, nil once writing
+// works again.
+func (w *Writer) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err()
+}
+
+// err is the error that makes the AOF unwritable now, if any. w.mu must
+// be held.
+func (w *Writer) err() error {
+	if w.writeErr != nil {
+		return w.writeErr
+	}
+	return w.syncErr
 }
 
 // ErrRewriteRunning is returned by Rewrite while another one runs.

@@ -1,0 +1,45 @@
+package db
+
+// What the RDB codec (package persistence/rdb) needs beyond export.go: the
+// lookups DUMP and RESTORE make, a load that refuses a key already there
+// (a dump that repeats a key is corrupt), and the access time RESTORE
+// IDLETIME and a dump's IDLE opcode set. The locking rules are export.go's.
+
+// LookupRead returns key's live object for a reading command (DUMP),
+// counting a hit or a miss and recording the access, or nil. An expired
+// key is noted for the dispatcher to reclaim. The key's shard must be
+// locked, for reading at least.
+func (d *DB) LookupRead(c *Ctx, key []byte) *Object { return d.lookup(c, key) }
+
+// LookupWrite returns key's live object for a writing command (RESTORE),
+// or nil; an expired key is deleted first and the deletion logged as DEL,
+// as Redis's lookupKeyWrite does. The key's shard must be locked for
+// writing.
+func (d *DB) LookupWrite(c *Ctx, key []byte) *Object { return d.lookupWrite(c, key) }
+
+// Delete removes key and reports whether a live key was removed (an
+// expired one is reclaimed and logged, and does not count), as DEL does
+// for one key. It logs nothing else: the caller logs its command. The
+// key's shard must be locked for writing.
+func (d *DB) Delete(c *Ctx, key []byte) bool { return d.deleteKey(c, key) }
+
+// LoadNew is Load for a key that must not exist yet, as when loading a
+// dump: it stores v under key with expiry exp (Unix ms, 0 for none) and
+// returns the new object, or returns nil and stores nothing when key is
+// already present (expired or not). The key's shard must be locked for
+// writing, or the keyspace not yet serving.
+func (d *DB) LoadNew(c *Ctx, key []byte, v Value, exp int64) *Object {
+	s, h := d.keyShard(c, key)
+	if s.dict.find(h, key) != nil {
+		return nil
+	}
+	d.Load(c, key, v, exp)
+	return s.dict.find(h, key)
+}
+
+// SetIdle makes o look last accessed secs seconds before c.Now, as RESTORE
+// ... IDLETIME and a dump's IDLE opcode do (OBJECT IDLETIME then reports
+// secs). The key's shard must be locked for writing.
+func (o *Object) SetIdle(c *Ctx, secs int64) {
+	o.lru = c.clock() - uint32(secs)
+}
