@@ -1,8 +1,8 @@
 # redis-fast: a Redis-compatible server in Go.
 GO       ?= go
 TAGS     := invariants
-PKGS     := ./proto/... ./db/... ./loop/...
-FUZZTIME ?= 10s
+PKGS     := ./proto/... ./db/... ./pubsub/... ./replication/... ./persistence/... ./loop/...
+FUZZTIME ?= 8s
 BIN      := redis-fast
 PORT     ?= 6380
 
@@ -34,6 +34,8 @@ race: ## the integration tests against a binary built with -race
 fuzz-short: ## each fuzz target for $(FUZZTIME)
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./proto
 	$(GO) test -run='^$$' -fuzz='^FuzzParseSplit$$' -fuzztime=$(FUZZTIME) ./proto
+	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) ./persistence/rdb
+	$(GO) test -run='^$$' -fuzz='^FuzzRestore$$' -fuzztime=$(FUZZTIME) ./persistence/rdb
 
 fuzz: ## the fuzz targets for ten minutes each
 	$(MAKE) fuzz-short FUZZTIME=10m

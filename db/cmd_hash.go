@@ -82,6 +82,7 @@ func hashCreate(c *Ctx, key []byte) *Hash {
 func cmdHset(c *Ctx, argv [][]byte) {
 	if created, ok := hashSetPairs(c, argv, "hset"); ok {
 		c.W.Int(int64(created))
+		c.Notify(NotifyHash, "hset", argv[1])
 	}
 }
 
@@ -89,6 +90,7 @@ func cmdHset(c *Ctx, argv [][]byte) {
 func cmdHmset(c *Ctx, argv [][]byte) {
 	if _, ok := hashSetPairs(c, argv, "hmset"); ok {
 		c.W.OK()
+		c.Notify(NotifyHash, "hset", argv[1])
 	}
 }
 
@@ -138,6 +140,7 @@ func cmdHsetnx(c *Ctx, argv [][]byte) {
 	h.fitCompact(argv[2:4], lim)
 	h.set(field, argv[3], lim)
 	c.W.Int(1)
+	c.Notify(NotifyHash, "hset", key)
 	c.Changed()
 }
 
@@ -184,17 +187,24 @@ func cmdHdel(c *Ctx, argv [][]byte) {
 	if !ok {
 		return
 	}
-	n := 0
+	n, removed := 0, false
 	if h != nil {
 		for _, field := range argv[2:] {
 			if h.del(field) {
 				n++
 				if h.len() == 0 {
 					c.DB.removeEmpty(key)
+					removed = true
 					break
 				}
 			}
 		}
+	}
+	if n > 0 {
+		c.Notify(NotifyHash, "hdel", key)
+	}
+	if removed {
+		c.Notify(NotifyGeneric, "del", key)
 	}
 	c.W.Int(int64(n))
 	if n > 0 {
@@ -316,6 +326,7 @@ func cmdHincrby(c *Ctx, argv [][]byte) {
 	var num [20]byte
 	h.set(field, strconv.AppendInt(num[:0], v, 10), hashLimitsOf(c))
 	c.W.Int(v)
+	c.Notify(NotifyHash, "hincrby", key)
 	c.Changed()
 }
 
@@ -359,6 +370,7 @@ func cmdHincrbyfloat(c *Ctx, argv [][]byte) {
 	}
 	h.set(field, sum, hashLimitsOf(c))
 	c.W.Bulk(sum)
+	c.Notify(NotifyHash, "hincrbyfloat", key)
 	c.Propagate(hsetName, key, field, sum)
 }
 

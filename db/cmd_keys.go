@@ -75,7 +75,7 @@ var pexpireatWord = []byte("PEXPIREAT")
 func (d *DB) lookupNoTouch(c *Ctx, key []byte) *Object {
 	o := d.peek(c, key)
 	if o == nil {
-		c.Stats.Misses.Add(1)
+		c.miss(key)
 	} else {
 		c.Stats.Hits.Add(1)
 	}
@@ -147,6 +147,7 @@ func delKeys(c *Ctx, argv [][]byte) {
 	n := 0
 	for _, key := range argv[1:] {
 		if c.DB.deleteKey(c, key) {
+			c.Notify(NotifyGeneric, "del", key)
 			n++
 		}
 	}
@@ -311,7 +312,7 @@ func scanKeeps(c *Ctx, o *Object, opt *scanOptions) bool {
 	if opt.withType {
 		name := "none"
 		if dead {
-			c.Stats.Misses.Add(1)
+			c.miss([]byte(o.key))
 		} else {
 			c.Stats.Hits.Add(1)
 			name = o.typ.String()
@@ -435,6 +436,8 @@ func renameGeneric(c *Ctx, argv [][]byte, nx bool) {
 	}
 	d.adopt(c, newkey, o)
 	d.remove(key)
+	c.Notify(NotifyGeneric, "rename_from", key)
+	c.Notify(NotifyGeneric, "rename_to", newkey)
 	if nx {
 		c.W.Int(1)
 	} else {
@@ -484,6 +487,8 @@ func cmdMove(c *Ctx, argv [][]byte) {
 	src.remove(key)
 	src.touchKey(key)
 	dst.touchKey(key)
+	c.NotifyIn(src.ID, NotifyGeneric, "move_from", key)
+	c.NotifyIn(dst.ID, NotifyGeneric, "move_to", key)
 	c.W.Int(1)
 	c.Changed()
 }
@@ -522,7 +527,7 @@ func cmdCopy(c *Ctx, argv [][]byte) {
 	defer c.unlockPair(src, srcMask, dst, dstMask)
 	o := src.lookupWrite(c, key)
 	if o == nil {
-		c.Stats.Misses.Add(1)
+		c.miss(key)
 		c.W.Int(0)
 		return
 	}
@@ -537,6 +542,7 @@ func cmdCopy(c *Ctx, argv [][]byte) {
 	}
 	dst.duplicate(c, newkey, o)
 	dst.touchKey(newkey)
+	c.NotifyIn(dst.ID, NotifyGeneric, "copy_to", newkey)
 	c.W.Int(1)
 	c.Changed()
 }
@@ -707,13 +713,16 @@ func expireGeneric(c *Ctx, argv [][]byte, base int64, seconds bool, name string)
 		c.W.Int(0)
 		return
 	}
-	c.W.Int(1)
 	if when <= c.Now {
 		c.DB.remove(key)
+		c.Notify(NotifyGeneric, "del", key)
+		c.W.Int(1)
 		c.Propagate(delName, key)
 		return
 	}
+	c.W.Int(1)
 	c.DB.setExpire(o, when)
+	c.Notify(NotifyGeneric, "expire", key)
 	if name == "pexpireat" {
 		c.Changed()
 		return
@@ -767,6 +776,7 @@ func cmdPersist(c *Ctx, argv [][]byte) {
 		return
 	}
 	c.DB.setExpire(o, 0)
+	c.Notify(NotifyGeneric, "persist", argv[1])
 	c.W.Int(1)
 	c.Changed()
 }
@@ -792,11 +802,14 @@ func cmdObject(c *Ctx, argv [][]byte) {
 }
 
 // objectLookup is OBJECT's lookup: no access recorded, a null reply when the
-// key does not exist.
+// key does not exist, and no keymiss event (Redis's LOOKUP_NONOTIFY).
 func objectLookup(c *Ctx, key []byte) *Object {
-	o := c.DB.lookupNoTouch(c, key)
+	o := c.DB.peek(c, key)
 	if o == nil {
+		c.Stats.Misses.Add(1)
 		c.W.Null()
+	} else {
+		c.Stats.Hits.Add(1)
 	}
 	return o
 }

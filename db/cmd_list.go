@@ -121,6 +121,7 @@ func pushCommand(c *Ctx, argv [][]byte, left, existing bool) {
 		l.push(v, left)
 	}
 	c.W.Int(int64(l.n))
+	c.Notify(NotifyList, listPushEvent(left), key)
 	c.Changed()
 	addDirty(c, len(argv)-2)
 }
@@ -174,9 +175,7 @@ func popCommand(c *Ctx, argv [][]byte, left bool) {
 	} else {
 		c.W.Bulk(l.pop(left))
 	}
-	if l.n == 0 {
-		c.DB.removeEmpty(key)
-	}
+	listRemoved(c, key, l, left)
 	c.Changed()
 	addDirty(c, n)
 }
@@ -234,9 +233,7 @@ func ServeListPop(c *Ctx, key []byte, left bool, count int64) ListServe {
 		n = int(min(count, int64(l.n)))
 		listPopReply(c, l, left, n)
 	}
-	if l.n == 0 {
-		c.DB.removeEmpty(key)
-	}
+	listRemoved(c, key, l, left)
 	if count <= 0 {
 		c.Propagate(word, key)
 	} else {
@@ -302,11 +299,33 @@ func moveList(c *Ctx, src, dst []byte, fromLeft, toLeft bool) ListServe {
 		v = append(buf[:0], v...)
 	}
 	to.push(v, toLeft)
+	c.Notify(NotifyList, listPushEvent(toLeft), dst)
 	c.W.Bulk(v)
-	if from.n == 0 {
-		c.DB.removeEmpty(src)
-	}
+	listRemoved(c, src, from, fromLeft)
 	return ListServed
+}
+
+// listPushEvent is the keyspace event of a push at the head or the tail.
+func listPushEvent(left bool) string {
+	if left {
+		return "lpush"
+	}
+	return "rpush"
+}
+
+// listRemoved follows elements popped from the head (left) or the tail of
+// l, the list at key, as Redis's listElementsRemoved: it fires lpop or
+// rpop, and deletes the key, firing del, when l is left empty.
+func listRemoved(c *Ctx, key []byte, l *List, left bool) {
+	event := "rpop"
+	if left {
+		event = "lpop"
+	}
+	c.Notify(NotifyList, event, key)
+	if l.n == 0 {
+		c.DB.removeEmpty(key)
+		c.Notify(NotifyGeneric, "del", key)
+	}
 }
 
 // listWhere parses LEFT or RIGHT, replying a syntax error for anything else.
@@ -487,6 +506,7 @@ func cmdLset(c *Ctx, argv [][]byte) {
 	}
 	l.set(at, argv[3])
 	c.W.OK()
+	c.Notify(NotifyList, "lset", argv[1])
 	c.Changed()
 }
 
@@ -515,6 +535,7 @@ func cmdLinsert(c *Ctx, argv [][]byte) {
 		return
 	}
 	l.insert(ni, at, argv[4], after)
+	c.Notify(NotifyList, "linsert", argv[1])
 	c.W.Int(int64(l.n))
 	c.Changed()
 }
@@ -593,8 +614,10 @@ func cmdLtrim(c *Ctx, argv [][]byte) {
 	}
 	l.delRange(0, left)
 	l.delRange(l.n-right, right)
+	c.Notify(NotifyList, "ltrim", argv[1])
 	if l.n == 0 {
 		c.DB.removeEmpty(argv[1])
+		c.Notify(NotifyGeneric, "del", argv[1])
 	}
 	if left+right > 0 {
 		c.Changed()
@@ -627,8 +650,12 @@ func cmdLrem(c *Ctx, argv [][]byte) {
 		limit = int(count)
 	}
 	removed := l.removeMatches(argv[3], limit, fromTail)
+	if removed > 0 {
+		c.Notify(NotifyList, "lrem", argv[1])
+	}
 	if l.n == 0 {
 		c.DB.removeEmpty(argv[1])
+		c.Notify(NotifyGeneric, "del", argv[1])
 	}
 	if removed > 0 {
 		c.Changed()

@@ -76,7 +76,7 @@ func lookupSet(c *Ctx, key []byte) (*Set, bool) {
 func lookupSetSource(c *Ctx, key []byte) (*Set, bool) {
 	o := c.DB.lookupWrite(c, key)
 	if o == nil {
-		c.Stats.Misses.Add(1)
+		c.miss(key)
 		return nil, true
 	}
 	c.Stats.Hits.Add(1)
@@ -107,6 +107,9 @@ func cmdSadd(c *Ctx, argv [][]byte) {
 			added++
 		}
 	}
+	if added > 0 {
+		c.Notify(NotifySet, "sadd", argv[1])
+	}
 	c.W.Int(int64(added))
 	if added > 0 {
 		setChanged(c, added)
@@ -131,15 +134,22 @@ func cmdSrem(c *Ctx, argv [][]byte) {
 		return
 	}
 	x := setOf(o)
-	deleted := 0
+	deleted, removed := 0, false
 	for _, m := range argv[2:] {
 		if x.remove(m) {
 			deleted++
 			if x.Len() == 0 {
 				c.DB.removeEmpty(argv[1])
+				removed = true
 				break
 			}
 		}
+	}
+	if deleted > 0 {
+		c.Notify(NotifySet, "srem", argv[1])
+	}
+	if removed {
+		c.Notify(NotifyGeneric, "del", argv[1])
 	}
 	c.W.Int(int64(deleted))
 	if deleted > 0 {
@@ -168,8 +178,10 @@ func cmdSmove(c *Ctx, argv [][]byte) {
 		c.W.Int(0)
 		return
 	}
+	c.Notify(NotifySet, "srem", argv[1])
 	if setOf(src).Len() == 0 {
 		c.DB.removeEmpty(argv[1])
+		c.Notify(NotifyGeneric, "del", argv[1])
 	}
 	var x *Set
 	if dst == nil {
@@ -181,6 +193,7 @@ func cmdSmove(c *Ctx, argv [][]byte) {
 	c.Changed()
 	if x.add(m, setMaxIntset(&c.KS.Limits)) {
 		c.Stats.Dirty.Add(1)
+		c.Notify(NotifySet, "sadd", argv[2])
 	}
 	c.W.Int(1)
 }
@@ -279,11 +292,13 @@ func cmdSpop(c *Ctx, argv [][]byte) {
 	var buf [20]byte
 	i := x.randomPos()
 	m := x.memberAt(i, &buf)
+	c.Notify(NotifySet, "spop", argv[1])
 	c.W.Bulk(m)
 	c.Propagate(sremName, argv[1], m)
 	x.removeAt(i)
 	if x.Len() == 0 {
 		c.DB.removeEmpty(argv[1])
+		c.Notify(NotifyGeneric, "del", argv[1])
 	}
 }
 
@@ -307,9 +322,11 @@ func spopCount(c *Ctx, argv [][]byte) {
 	}
 	x := setOf(o)
 	size := int64(x.Len())
+	c.Notify(NotifySet, "spop", argv[1])
 	if n >= size {
 		setReplyMembers(c, setUnion([]*Set{x}, setMaxIntset(&c.KS.Limits)))
 		c.DB.removeEmpty(argv[1])
+		c.Notify(NotifyGeneric, "del", argv[1])
 		c.Propagate(delName, argv[1])
 		c.Stats.Dirty.Add(size - 1)
 		return
@@ -511,7 +528,7 @@ func cmdSinterstore(c *Ctx, argv [][]byte) {
 		return
 	}
 	if setsHaveNil(sets) {
-		setStore(c, argv[1], nil)
+		setStore(c, argv[1], nil, "sinterstore")
 		return
 	}
 	setSortBySize(sets)
@@ -521,7 +538,7 @@ func cmdSinterstore(c *Ctx, argv [][]byte) {
 	for i := setInterNext(sets, 0, &buf); i >= 0; i = setInterNext(sets, i+1, &buf) {
 		dst.add(sets[0].memberAt(i, &buf), lim)
 	}
-	setStore(c, argv[1], dst)
+	setStore(c, argv[1], dst, "sinterstore")
 }
 
 // setLookupAll looks up every key as a set, appending them to sets (nil
@@ -696,12 +713,20 @@ func setMoveTail(buf []byte, start, end int) {
 
 // setStore makes x (nil or empty: no set) the value of key dst, replacing
 // whatever it held and dropping its expiry, as Redis's *STORE commands do,
-// and replies with the size of x.
-func setStore(c *Ctx, dst []byte, x *Set) {
+// replies with the size of x and fires event (or "del" for an emptied dst).
+// A nil x is SINTERSTORE's early answer to a missing input, which Redis
+// gives after the deletion, not before.
+func setStore(c *Ctx, dst []byte, x *Set, event string) {
 	if x == nil || x.Len() == 0 {
-		c.W.Int(0)
+		if x != nil {
+			c.W.Int(0)
+		}
 		if c.DB.remove(dst) {
+			c.Notify(NotifyGeneric, "del", dst)
 			c.Changed()
+		}
+		if x == nil {
+			c.W.Int(0)
 		}
 		return
 	}
@@ -715,6 +740,7 @@ func setStore(c *Ctx, dst []byte, x *Set) {
 		}
 	}
 	c.W.Int(int64(x.Len()))
+	c.Notify(NotifySet, event, dst)
 	c.Changed()
 }
 
@@ -747,7 +773,11 @@ func setUnionDiff(c *Ctx, dst []byte, keys [][]byte, diff bool) {
 		res = setUnion(sets, lim)
 	}
 	if dst != nil {
-		setStore(c, dst, res)
+		event := "sunionstore"
+		if diff {
+			event = "sdiffstore"
+		}
+		setStore(c, dst, res, event)
 		return
 	}
 	setReplyMembers(c, res)

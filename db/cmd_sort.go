@@ -422,7 +422,10 @@ func sortStore(c *Ctx, argv [][]byte, out []sortItem, opt *sortOptions) {
 		c.DB.remove(dst)
 	}
 	if l.Len() > 0 {
-		c.DB.createContainer(c, dst, TypeList, unsafe.Pointer(l))
+		c.DB.storeContainer(c, dst, TypeList, unsafe.Pointer(l), existed)
+		c.Notify(NotifyList, "sortstore", dst)
+	} else if existed {
+		c.Notify(NotifyGeneric, "del", dst)
 	}
 	if l.Len() > 0 || existed {
 		c.DB.touchKey(dst)

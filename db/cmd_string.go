@@ -179,12 +179,16 @@ func cmdSet(c *Ctx, argv [][]byte) {
 		return
 	}
 	o := c.DB.setString(c, key, val, opt.keepTTL)
+	c.Notify(NotifyString, "set", key)
+	if opt.expireFlag != "" {
+		c.DB.setExpire(o, at)
+		c.Notify(NotifyGeneric, "expire", key)
+	}
 	if !opt.get {
 		c.W.OK()
 	}
 	switch {
 	case opt.expireFlag != "":
-		c.DB.setExpire(o, at)
 		var ms [20]byte
 		c.Propagate(setName, key, val, pxatName, strconv.AppendInt(ms[:0], at, 10))
 	case opt.get:
@@ -226,7 +230,7 @@ func msgMsetArity(name string) string {
 func lookupCounted(c *Ctx, key []byte) *Object {
 	o := c.DB.lookupWrite(c, key)
 	if o == nil {
-		c.Stats.Misses.Add(1)
+		c.miss(key)
 	} else {
 		c.Stats.Hits.Add(1)
 	}
@@ -281,6 +285,7 @@ func cmdSetnx(c *Ctx, argv [][]byte) {
 		return
 	}
 	c.DB.setString(c, key, argv[2], false /* keepTTL */)
+	c.Notify(NotifyString, "set", key)
 	c.W.Int(1)
 	c.Changed()
 }
@@ -301,7 +306,9 @@ func setWithExpire(c *Ctx, argv [][]byte, flag, name string) {
 	}
 	key, val := argv[1], argv[3]
 	o := c.DB.setString(c, key, val, false /* keepTTL */)
+	c.Notify(NotifyString, "set", key)
 	c.DB.setExpire(o, at)
+	c.Notify(NotifyGeneric, "expire", key)
 	c.W.OK()
 	var ms [20]byte
 	c.Propagate(setName, key, val, pxatName, strconv.AppendInt(ms[:0], at, 10))
@@ -321,6 +328,7 @@ func cmdGetset(c *Ctx, argv [][]byte) {
 		c.W.Bulk(o.Str())
 	}
 	c.DB.setString(c, key, val, false /* keepTTL */)
+	c.Notify(NotifyString, "set", key)
 	c.Propagate(setName, key, val)
 }
 
@@ -336,6 +344,7 @@ func cmdGetdel(c *Ctx, argv [][]byte) {
 	default:
 		c.W.Bulk(o.Str())
 		c.DB.remove(key)
+		c.Notify(NotifyGeneric, "del", key)
 		c.Propagate(delName, key)
 	}
 }
@@ -372,13 +381,16 @@ func cmdGetex(c *Ctx, argv [][]byte) {
 	switch {
 	case absolute && at <= c.Now:
 		c.DB.remove(key)
+		c.Notify(NotifyGeneric, "del", key)
 		c.Propagate(delName, key)
 	case opt.expireFlag != "":
 		c.DB.setExpire(o, at)
+		c.Notify(NotifyGeneric, "expire", key)
 		var ms [20]byte
 		c.Propagate(strPexpireat, key, strconv.AppendInt(ms[:0], at, 10))
 	case opt.persist && o.exp != 0:
 		c.DB.setExpire(o, 0)
+		c.Notify(NotifyGeneric, "persist", key)
 		c.Propagate(strPersist, key)
 	}
 }
@@ -427,6 +439,7 @@ func cmdMsetnx(c *Ctx, argv [][]byte) {
 func msetAll(c *Ctx, argv [][]byte) {
 	for i := 1; i < len(argv); i += 2 {
 		c.DB.setString(c, argv[i], argv[i+1], false /* keepTTL */)
+		c.Notify(NotifyString, "set", argv[i])
 	}
 	c.Changed()
 	c.Stats.Dirty.Add(int64(len(argv)/2 - 1))
@@ -439,6 +452,7 @@ func cmdAppend(c *Ctx, argv [][]byte) {
 	if o == nil {
 		o = c.DB.create(c, key)
 		o.setStr(val)
+		c.Notify(NotifyString, "append", key)
 		c.W.Int(int64(len(val)))
 		c.Changed()
 		return
@@ -454,6 +468,7 @@ func cmdAppend(c *Ctx, argv [][]byte) {
 	b := growString(o, int(old)+len(val))
 	copy(b[old:], val)
 	o.flags |= flagRaw
+	c.Notify(NotifyString, "append", key)
 	c.W.Int(int64(len(b)))
 	c.Changed()
 }
@@ -545,6 +560,7 @@ func cmdSetrange(c *Ctx, argv [][]byte) {
 	b := growString(o, max(int(o.n), int(offset)+len(val)))
 	copy(b[offset:], val)
 	o.flags |= flagRaw
+	c.Notify(NotifyString, "setrange", key)
 	c.W.Int(int64(len(b)))
 	c.Changed()
 }

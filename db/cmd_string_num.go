@@ -70,6 +70,7 @@ func incrBy(c *Ctx, key []byte, by int64) {
 	}
 	var num [20]byte
 	o.setStr(strconv.AppendInt(num[:0], v, 10))
+	c.Notify(NotifyString, "incrby", key)
 	c.W.Int(v)
 	c.Changed()
 }
@@ -100,6 +101,7 @@ func cmdIncrbyfloat(c *Ctx, argv [][]byte) {
 	}
 	o.setStr(sum)
 	o.flags |= flagNotInt
+	c.Notify(NotifyString, "incrbyfloat", key)
 	c.W.Bulk(sum)
 	c.Propagate(setName, key, sum, strKeepTTL)
 }

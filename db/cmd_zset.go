@@ -98,7 +98,7 @@ func zsetRead(c *Ctx, key []byte) (*ZSet, bool) {
 func lookupSource(c *Ctx, key []byte) *Object {
 	o := c.DB.lookupWrite(c, key)
 	if o == nil {
-		c.Stats.Misses.Add(1)
+		c.miss(key)
 	} else {
 		c.Stats.Hits.Add(1)
 	}
@@ -108,10 +108,11 @@ func lookupSource(c *Ctx, key []byte) *Object {
 // storeZSet makes z the value of dst, replacing whatever dst held (its
 // expiry included), as Redis's setKey.
 func storeZSet(c *Ctx, dst []byte, z *ZSet) {
-	if c.DB.lookupWrite(c, dst) != nil {
+	existed := c.DB.lookupWrite(c, dst) != nil
+	if existed {
 		c.DB.remove(dst)
 	}
-	c.DB.createContainer(c, dst, TypeZSet, unsafe.Pointer(z))
+	c.DB.storeContainer(c, dst, TypeZSet, unsafe.Pointer(z), existed)
 }
 
 // zreplyScore writes a score as c.W.Double does (Redis 7.0's %.17g), but
@@ -244,6 +245,13 @@ func zaddApply(c *Ctx, argv [][]byte, idx, flags int, ch bool) {
 	default:
 		c.W.Int(int64(added))
 	}
+	switch {
+	case added+updated == 0:
+	case incr:
+		c.Notify(NotifyZSet, "zincr", key)
+	default:
+		c.Notify(NotifyZSet, "zadd", key)
+	}
 }
 
 // --- single-element reads and ZREM -----------------------------------------
@@ -254,7 +262,7 @@ func cmdZrem(c *Ctx, argv [][]byte) {
 	if !ok {
 		return
 	}
-	deleted := 0
+	deleted, removed := 0, false
 	if z != nil {
 		for _, m := range argv[2:] {
 			if z.remove(m) {
@@ -262,12 +270,17 @@ func cmdZrem(c *Ctx, argv [][]byte) {
 			}
 			if z.Len() == 0 {
 				c.DB.removeEmpty(argv[1])
+				removed = true
 				break
 			}
 		}
 	}
 	if deleted > 0 {
+		c.Notify(NotifyZSet, "zrem", argv[1])
 		c.changedBy(deleted)
+	}
+	if removed {
+		c.Notify(NotifyGeneric, "del", argv[1])
 	}
 	c.W.Int(int64(deleted))
 }

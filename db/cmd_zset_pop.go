@@ -83,6 +83,15 @@ func zpopReply(c *Ctx, key []byte, z *ZSet, max bool, count int64, nested, keyed
 		if max {
 			p, r = z.last(), z.Len()-1
 		}
+		if i == 0 {
+			// Redis fires the event between the reply's header and its
+			// first element.
+			event := "zpopmin"
+			if max {
+				event = "zpopmax"
+			}
+			c.Notify(NotifyZSet, event, key)
+		}
 		if nested {
 			c.W.ArrayLen(2)
 		}
@@ -92,6 +101,7 @@ func zpopReply(c *Ctx, key []byte, z *ZSet, max bool, count int64, nested, keyed
 	}
 	if z.Len() == 0 {
 		c.DB.removeEmpty(key)
+		c.Notify(NotifyGeneric, "del", key)
 	}
 	return n
 }

@@ -356,21 +356,23 @@ func zrangeStore(c *Ctx, dst []byte, o *Object, q *zrangeReq) {
 		}
 		zrangeWalk(z, q, func(m []byte, s float64) { out.insertNew(m, s, lim) })
 	}
-	zstoreResult(c, dst, out)
+	zstoreResult(c, dst, out, "zrangestore")
 }
 
 // zstoreResult ends a command that stores a sorted set: a non-empty out
-// replaces dst, an empty one deletes it; the reply is the size stored, and
-// a change is logged as the command came.
-func zstoreResult(c *Ctx, dst []byte, out *ZSet) {
+// replaces dst (and fires event), an empty one deletes it; the reply is the
+// size stored, and a change is logged as the command came.
+func zstoreResult(c *Ctx, dst []byte, out *ZSet, event string) {
 	if out.Len() > 0 {
 		storeZSet(c, dst, out)
 		c.W.Int(int64(out.Len()))
+		c.Notify(NotifyZSet, event, dst)
 		c.Changed()
 		return
 	}
 	c.W.Int(0)
 	if c.DB.deleteKey(c, dst) {
+		c.Notify(NotifyGeneric, "del", dst)
 		c.Changed()
 	}
 }
@@ -560,7 +562,7 @@ func cmdZremrangebyrank(c *Ctx, argv [][]byte) {
 		c.W.Error(msgNotInteger)
 		return
 	}
-	zremRange(c, argv[1], func(z *ZSet) (int, int) {
+	zremRange(c, argv[1], "zremrangebyrank", func(z *ZSet) (int, int) {
 		first, n := zclampRanks(start, end, int64(z.Len()))
 		return int(first), n
 	})
@@ -573,7 +575,7 @@ func cmdZremrangebyscore(c *Ctx, argv [][]byte) {
 		c.W.Error(msgZsetNotFloatRange)
 		return
 	}
-	zremRange(c, argv[1], func(z *ZSet) (int, int) {
+	zremRange(c, argv[1], "zremrangebyscore", func(z *ZSet) (int, int) {
 		p, first, found := z.firstInRange(&rg)
 		n := 0
 		for ; found && p.valid() && rg.lteMax(p.score()); p.next() {
@@ -590,7 +592,7 @@ func cmdZremrangebylex(c *Ctx, argv [][]byte) {
 		c.W.Error(msgZsetLexRange)
 		return
 	}
-	zremRange(c, argv[1], func(z *ZSet) (int, int) {
+	zremRange(c, argv[1], "zremrangebylex", func(z *ZSet) (int, int) {
 		p, first, found := z.firstInLex(&rg)
 		n := 0
 		for ; found && p.valid() && rg.lteMax(p.member()); p.next() {
@@ -601,8 +603,9 @@ func cmdZremrangebylex(c *Ctx, argv [][]byte) {
 }
 
 // zremRange removes from the sorted set at key the elements that span
-// finds (n from rank first on), deleting the key when none is left.
-func zremRange(c *Ctx, key []byte, span func(z *ZSet) (first, n int)) {
+// finds (n from rank first on), deleting the key when none is left, and
+// fires event (and del).
+func zremRange(c *Ctx, key []byte, event string, span func(z *ZSet) (first, n int)) {
 	z, ok := zsetWrite(c, key)
 	switch {
 	case !ok:
@@ -614,8 +617,10 @@ func zremRange(c *Ctx, key []byte, span func(z *ZSet) (first, n int)) {
 	first, n := span(z)
 	if n > 0 {
 		z.removeRange(first, n)
+		c.Notify(NotifyZSet, event, key)
 		if z.Len() == 0 {
 			c.DB.removeEmpty(key)
+			c.Notify(NotifyGeneric, "del", key)
 		}
 		c.changedBy(n)
 	}

@@ -19,6 +19,9 @@ const (
 	zopDiff
 )
 
+// zsetopEvents are the keyspace events of the STORE forms, by operation.
+var zsetopEvents = [...]string{zopUnion: "zunionstore", zopInter: "zinterstore", zopDiff: "zdiffstore"}
+
 type zaggregate uint8
 
 const (
@@ -201,7 +204,7 @@ func zsetopGeneric(c *Ctx, argv [][]byte, dst []byte, op zsetOp, card bool, name
 	case card:
 		c.W.Int(int64(count))
 	case dst != nil:
-		zstoreResult(c, dst, zsetFromResult(res, zsetLimits(c)))
+		zstoreResult(c, dst, zsetFromResult(res, zsetLimits(c)), zsetopEvents[op])
 	default:
 		zsetopReply(c, res, opt.withScores)
 	}

@@ -82,6 +82,16 @@ const (
 	DefaultListMaxListpackSize    = -2
 )
 
+// CopyFrom sets every limit to o's.
+func (l *EncodingLimits) CopyFrom(o *EncodingLimits) {
+	l.HashMaxListpackEntries.Store(o.HashMaxListpackEntries.Load())
+	l.HashMaxListpackValue.Store(o.HashMaxListpackValue.Load())
+	l.SetMaxIntsetEntries.Store(o.SetMaxIntsetEntries.Load())
+	l.ZSetMaxListpackEntries.Store(o.ZSetMaxListpackEntries.Load())
+	l.ZSetMaxListpackValue.Store(o.ZSetMaxListpackValue.Load())
+	l.ListMaxListpackSize.Store(o.ListMaxListpackSize.Load())
+}
+
 func (l *EncodingLimits) setDefaults() {
 	l.HashMaxListpackEntries.Store(DefaultHashMaxListpackEntries)
 	l.HashMaxListpackValue.Store(DefaultHashMaxListpackValue)

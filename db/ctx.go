@@ -23,6 +23,11 @@ type Ctx struct {
 	// shard its commands need, so commands that lock for themselves take
 	// nothing.
 	LocksHeld bool
+	// FromMaster is set for the commands a replica applies from its
+	// master's stream: their changes are not logged by the handlers (the
+	// stream itself is, as it came), and keys are never expired for them,
+	// since the master decides when a key expires and says so with a DEL.
+	FromMaster bool
 	// LogOffset is the write log's offset just past the last change this
 	// context logged: what an fsync must cover before its replies may go
 	// out under appendfsync always.
@@ -41,6 +46,10 @@ type Ctx struct {
 	blockReq BlockRequest
 	hkey     []byte // the command's first key; see SetKeyHash
 	hval     uint64
+	events   []Event // keyspace events fired; see notify.go
+	evKeys   []byte  // the events' keys
+	// overwriting: the key being created replaces one (no "new" event).
+	overwriting bool
 }
 
 // Stats are counters that INFO reports. Each connection owns one, so
@@ -76,7 +85,7 @@ func (c *Ctx) Propagate(argv ...[]byte) {
 
 // logEntry adds one command to the pending batch, when the log records.
 func (c *Ctx) logEntry(db int, argv [][]byte) {
-	if c.KS.Log.Enabled() {
+	if c.KS.Log.Enabled() && !c.FromMaster {
 		c.pending.add(db, argv)
 	}
 }

@@ -40,6 +40,9 @@ func (ks *Keyspace) ActiveExpire(now int64, stats *Stats, budget time.Duration) 
 			}
 		}
 		s.mu.Unlock()
+		if ks.OnEvents != nil && c.HasEvents() {
+			ks.OnEvents(c.TakeEvents())
+		}
 		if pos%NumShards == NumShards-1 {
 			d.updateAvgTTL()
 		}

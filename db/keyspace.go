@@ -57,9 +57,21 @@ type Keyspace struct {
 	Waiters Waiters
 	// Watching counts the WATCHed keys (see watch.go).
 	Watching Watching
+	// Notify is notify-keyspace-events (see notify.go).
+	Notify Notifications
+	// OnEvents, when set, receives the keyspace events of the active
+	// expiry cycle (expired keys), each time the cycle has released a
+	// shard's lock. It is set once, before the keyspace is shared.
+	OnEvents func([]Event)
 	// expireCursor is where the next active expiry cycle starts, counted in
 	// shards across the databases; only the cycle's goroutine touches it.
 	expireCursor int
+	// StreamMu is held by whoever applies commands whose effects and log
+	// entries are made apart, as a replica applies its master's stream
+	// (the command runs, then its bytes go to the log as they came): a
+	// snapshot begins only between two of them, so the data it sees is
+	// exactly the data at its log offset.
+	StreamMu sync.Mutex
 	// snap is the snapshot being written, if any; epochs numbers them.
 	snap   atomic.Pointer[Snapshot]
 	epochs atomic.Uint32

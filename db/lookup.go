@@ -35,7 +35,7 @@ func (c *Ctx) hashOf(key []byte) uint64 {
 }
 
 // expired reports whether o's expiry has passed at c.Now.
-func expired(c *Ctx, o *Object) bool { return pastExpiry(o.exp, c.Now) }
+func expired(c *Ctx, o *Object) bool { return !c.FromMaster && pastExpiry(o.exp, c.Now) }
 
 // pastExpiry reports whether a key with expiry exp (Unix ms; 0 for none)
 // is gone at now. As in Redis's keyIsExpired, a key lives through its
@@ -50,10 +50,10 @@ func (d *DB) lookup(c *Ctx, key []byte) *Object {
 	s, h := d.keyShard(c, key)
 	o := s.dict.find(h, key)
 	if o == nil || expired(c, o) {
-		c.Stats.Misses.Add(1)
 		if o != nil {
 			c.noteExpired(d, o)
 		}
+		c.miss(key)
 		return nil
 	}
 	c.Stats.Hits.Add(1)
@@ -80,11 +80,19 @@ func (d *DB) peek(c *Ctx, key []byte) *Object {
 type expiredKey struct {
 	db  *DB
 	key string
+	// event and replyAt are where the command's events and reply stood
+	// when it found the key: the "expired" event, fired when the key is
+	// reclaimed, is put back there.
+	event, replyAt int
 }
 
 // noteExpired remembers o, which has expired, for ReclaimExpired.
 func (c *Ctx) noteExpired(d *DB, o *Object) {
-	c.expired = append(c.expired, expiredKey{d, o.key})
+	at := -1
+	if c.W != nil {
+		at = len(c.W.Buf)
+	}
+	c.expired = append(c.expired, expiredKey{db: d, key: o.key, event: len(c.events), replyAt: at})
 }
 
 // ReclaimExpired deletes the expired keys the last command saw but, holding
@@ -93,12 +101,18 @@ func (c *Ctx) noteExpired(d *DB, o *Object) {
 // turn and logs each deletion as DEL, so the keyspace and the write log end
 // up as Redis's lazy expiry leaves them.
 func (c *Ctx) ReclaimExpired() {
+	moved := 0
 	for i, e := range c.expired {
 		key := []byte(e.key)
 		s, h := e.db.shardFor(key)
 		s.mu.Lock()
 		if o := s.dict.find(h, key); o != nil && expired(c, o) {
+			before := len(c.events)
 			e.db.expireNow(c, s, h, o)
+			if len(c.events) > before {
+				c.moveLastEvent(e.event+moved, e.replyAt)
+				moved++
+			}
 		}
 		c.FlushLog()
 		s.mu.Unlock()
@@ -134,12 +148,16 @@ func (d *DB) lookupWrite(c *Ctx, key []byte) *Object {
 	return o
 }
 
-// expireNow deletes o, whose time has come, and logs it as a DEL.
+// expireNow deletes o, whose time has come, fires "expired" and logs it
+// as a DEL.
 func (d *DB) expireNow(c *Ctx, s *shard, h uint64, o *Object) {
 	c.preserveObject(d, o, false /* it leaves the keyspace */)
 	s.remove(h, []byte(o.key))
 	d.touch(s, []byte(o.key))
 	c.Stats.ExpiredKeys.Add(1)
+	if c.KS.Notify.enabled(NotifyExpired) {
+		c.NotifyIn(d.ID, NotifyExpired, "expired", []byte(o.key))
+	}
 	c.logEntry(d.ID, [][]byte{delName, []byte(o.key)})
 }
 
@@ -152,6 +170,7 @@ func (d *DB) create(c *Ctx, key []byte) *Object {
 		o.snapEpoch = snap.epoch // created after the snapshot began
 	}
 	s.dict.add(h, o)
+	c.notifyNew(d, key)
 	if c.KS.Waiters.Load() > 0 {
 		c.noteReady(d, o.key)
 	}

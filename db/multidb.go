@@ -95,3 +95,20 @@ func (d *DB) flush() int {
 	}
 	return n
 }
+
+// Replace puts the contents of fresh (a keyspace built apart, such as a
+// replica's full sync) in place of ks's, every database at once, under
+// every lock; ks's databases keep their identity, fresh gets the old data.
+func (ks *Keyspace) Replace(fresh *Keyspace) {
+	for _, d := range ks.dbs {
+		d.Lock(EveryShard, true)
+	}
+	for i, d := range ks.dbs {
+		if i < len(fresh.dbs) {
+			d.swapContents(fresh.dbs[i])
+		}
+	}
+	for _, d := range ks.dbs {
+		d.Unlock(EveryShard, true)
+	}
+}

@@ -45,11 +45,14 @@ type Snapshot struct {
 const snapChunk = 256
 
 // BeginSnapshot starts a snapshot of the keyspace as it is now, at now
-// (Unix ms): keys expired at now are left out of it. atStart, when not nil,
+// (Unix ms): keys expired at now are left out of it (none when now is 0, as
+// a replica keeps them for its master to delete). atStart, when not nil,
 // runs while every shard is locked, with the write log's offset: whatever
 // must happen at exactly the snapshot's point (the AOF rewrite opens its
 // next file there). The log's next entry starts with a SELECT.
 func (ks *Keyspace) BeginSnapshot(now int64, atStart func(offset int64)) (*Snapshot, error) {
+	ks.StreamMu.Lock()
+	defer ks.StreamMu.Unlock()
 	for _, d := range ks.dbs {
 		d.Lock(EveryShard, true)
 	}

@@ -151,6 +151,34 @@ func (l *WriteLog) Swap(spare []byte) ([]byte, int64) {
 	return data, l.offset
 }
 
+// AppendRaw records bytes that are already log entries: a replica passes on
+// its master's stream exactly as it came, so that its offsets stay equal to
+// the master's. The stream carries its own SELECTs, so the next entry of
+// this server's own starts with one.
+func (l *WriteLog) AppendRaw(data []byte) int64 {
+	if !l.enabled.Load() {
+		return 0
+	}
+	l.mu.Lock()
+	l.buf = append(l.buf, data...)
+	l.offset += int64(len(data))
+	l.db = -1
+	end := l.offset
+	l.mu.Unlock()
+	l.signal()
+	return end
+}
+
+// Reset drops what was recorded and not taken, and continues from offset: a
+// replica starts its log where the master's full sync put it.
+func (l *WriteLog) Reset(offset int64) {
+	l.mu.Lock()
+	l.buf = l.buf[:0]
+	l.offset = offset
+	l.db = -1
+	l.mu.Unlock()
+}
+
 // ForceSelect makes the next entry start with a SELECT, as the first entry
 // of a new file or stream must.
 func (l *WriteLog) ForceSelect() {

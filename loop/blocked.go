@@ -222,6 +222,9 @@ func (s *Server) serveBlocked(b *blockedClient) bool {
 			ctx.ReclaimExpired()
 		}
 	}
+	if ctx.HasEvents() {
+		s.publishEventList(ctx.TakeEvents())
+	}
 	if ctx.Unserved() {
 		b.state.Store(blockWaiting)
 		// A timeout that fired while this retry ran lost its race: end
@@ -297,14 +300,19 @@ func (s *Server) serveReady(ready []db.ReadyKey) {
 // created.
 func (s *Server) afterData(cl *client) {
 	if cl.ctx.HasExpired() {
-		if s.pause.active.Load() {
-			// A paused server changes nothing, expired keys included.
+		if s.pause.active.Load() || s.isReplica() {
+			// A paused server changes nothing, expired keys included; a
+			// replica waits for its master's DEL.
 			cl.ctx.ForgetExpired()
 		} else {
 			cl.ctx.ReclaimExpired()
 		}
 	}
+	s.publishEvents(cl)
 	if ready := cl.ctx.TakeReady(); len(ready) > 0 {
+		// The waiters' events are published as they are served: this
+		// command's, batched so far, go first.
+		s.pubsub.FlushBatch(cl.sub)
 		s.serveReady(ready)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"redis-fast/db"
 	"redis-fast/proto"
+	"redis-fast/pubsub"
 )
 
 // client is one connection's state. It is created in OnOpen, stored in the
@@ -49,11 +50,36 @@ type client struct {
 	held        []byte
 	holdUntil   atomic.Int64
 	syncWaiting bool
+	// isMaster: this is a replica's master client, applying the master's
+	// stream (no connection, no replies, writes allowed on a read-only
+	// replica, never paused).
+	isMaster bool
+	// replica is set once the client asked PSYNC: it is a replica of ours.
+	// isReplicaLink says the same for other goroutines (CLIENT LIST).
+	replica       *replicaLink
+	isReplicaLink atomic.Bool
+	replPort      int
+	replIP        string
+	// waiting is the WAIT the client waits in; its reply is waitReply.
+	waiting   *waitReq
+	waitReply atomic.Int64
+	// noTimeout exempts the connection from the idle timeout: a replica's
+	// link, or a client waiting in WAIT.
+	noTimeout atomic.Bool
 	// multi is the open transaction (MULTI); nil outside one.
 	multi *multiState
 	// watched are the WATCHed keys; watcher is flagged when one changes.
 	watched []watchedKey
 	watcher db.Watcher
+	// sub is the client's pub/sub side: its subscriptions, and the outbox
+	// through which other reactors hand it output (see cmd_pubsub.go).
+	sub *pubsub.Subscriber
+	// gone is set when the connection has closed: a flush queued before
+	// the close must not write. obufClosed is set once the client is
+	// closed for its output-buffer limit.
+	gone, obufClosed bool
+	// scratch is reused for keyspace notification channel names.
+	scratch []byte
 
 	created  int64 // Unix ms
 	dbIndex  atomic.Int32
@@ -93,6 +119,7 @@ func (cl *client) selectDB(ks *db.Keyspace, i int) {
 func (cl *client) setProtocol(v int) {
 	cl.w.RESP3 = v == 3
 	cl.resp.Store(int32(v))
+	cl.sub.SetRESP3(v == 3)
 }
 
 // setAuthenticated records whether the client has authenticated; until it

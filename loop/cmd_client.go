@@ -62,7 +62,10 @@ func cmdClientList(s *Server, cl *client, argv [][]byte) {
 		switch {
 		case proto.EqualFold(argv[j], "TYPE") && j+1 < len(argv):
 			typ = strings.ToLower(string(argv[j+1]))
-			if typ != "normal" && typ != "master" && typ != "replica" && typ != "slave" && typ != "pubsub" {
+			if typ == "slave" {
+				typ = "replica"
+			}
+			if typ != "normal" && typ != "master" && typ != "replica" && typ != "pubsub" {
 				cl.w.Error("ERR Unknown client type '" + string(argv[j+1]) + "'")
 				return
 			}
@@ -99,18 +102,34 @@ func (cl *client) kind() string {
 	if cl.monitor.Load() {
 		return "monitor"
 	}
+	if cl.isReplicaLink.Load() {
+		return "replica"
+	}
+	if cl.sub.Subscribed() {
+		return "pubsub"
+	}
 	return "normal"
 }
 
 // clientLine formats one client as CLIENT LIST does, field for field.
 func (s *Server) clientLine(cl *client, now int64) string {
-	flags := "N"
-	switch {
-	case cl.monitor.Load():
-		flags = "O"
-	case s.blocked.byClient(cl.id) != nil:
-		flags = "b"
+	flags := ""
+	if cl.isReplicaLink.Load() {
+		flags += "S"
 	}
+	if cl.monitor.Load() {
+		flags += "O"
+	}
+	if cl.sub.Subscribed() {
+		flags += "P"
+	}
+	if s.blocked.byClient(cl.id) != nil {
+		flags += "b"
+	}
+	if flags == "" {
+		flags = "N"
+	}
+	nsub, npsub, nssub := cl.sub.Counts()
 	cmd := "NULL"
 	if p := cl.lastCmd.Load(); p != nil {
 		cmd = *p
@@ -125,9 +144,9 @@ func (s *Server) clientLine(cl *client, now int64) string {
 		"idle=" + strconv.FormatInt((now-cl.lastSeen.Load())/1000, 10),
 		"flags=" + flags,
 		"db=" + strconv.Itoa(int(cl.dbIndex.Load())),
-		"sub=0", "psub=0", "ssub=0", "multi=-1",
+		"sub=" + strconv.Itoa(nsub), "psub=" + strconv.Itoa(npsub), "ssub=" + strconv.Itoa(nssub), "multi=-1",
 		"qbuf=0", "qbuf-free=0", "argv-mem=0", "multi-mem=0", "rbs=0", "rbp=0",
-		"obl=0", "oll=0", "omem=0", "tot-mem=0", "events=r",
+		"obl=0", "oll=0", "omem=" + strconv.FormatInt(cl.sub.Out.Size(), 10), "tot-mem=0", "events=r",
 		"cmd=" + cmd,
 		"user=default", "redir=-1",
 		"resp=" + strconv.Itoa(int(cl.resp.Load())),
@@ -160,6 +179,9 @@ func cmdClientKill(s *Server, cl *client, argv [][]byte) {
 			s.kill(cl, other)
 			killed++
 		}
+	}
+	if f.matchesMaster() && s.dropMasterConn() {
+		killed++
 	}
 	cl.w.Int(int64(killed))
 }
@@ -242,6 +264,14 @@ func (f *killFilter) matches(me, o *client) bool {
 		return false
 	}
 	return true
+}
+
+// matchesMaster reports whether the filter picks the master client of a
+// replica, which has no entry in the registry: TYPE master, with no filter
+// that only a connection of our own could match.
+func (f *killFilter) matchesMaster() bool {
+	return f.typ == "master" && f.id == 0 && f.addr == "" && f.laddr == "" &&
+		(f.user == "" || f.user == "default")
 }
 
 func (s *Server) findClient(match func(*client) bool) *client {
@@ -381,5 +411,5 @@ func writeHelp(w *proto.Writer, name string, lines []string) {
 		w.Simple(l)
 	}
 	w.Simple("HELP")
-	w.Simple("    Print this help.")
+	w.Simple("    Prints this help.")
 }

@@ -31,6 +31,17 @@ func cmdPing(s *Server, cl *client, argv [][]byte) {
 		cl.w.Error("ERR wrong number of arguments for 'ping' command")
 		return
 	}
+	if !cl.w.RESP3 && cl.sub.Subscribed() {
+		// In the pub/sub context a RESP2 reply must look like a message.
+		cl.w.ArrayLen(2)
+		cl.w.BulkString("pong")
+		if len(argv) == 2 {
+			cl.w.Bulk(argv[1])
+		} else {
+			cl.w.BulkString("")
+		}
+		return
+	}
 	if len(argv) == 2 {
 		cl.w.Bulk(argv[1])
 		return
@@ -182,6 +193,9 @@ func cmdReset(s *Server, cl *client, argv [][]byte) {
 	cl.name.Store(nil)
 	cl.replyMode = replyOn
 	s.stopMonitor(cl)
+	s.pubsub.Drop(cl.sub)
+	cl.updateClass()
+	cl.w.Buf = cl.sub.Out.DrainTo(cl.w.Buf)
 	cl.setAuthenticated(*s.requirePass.Load() == "")
 	cl.w.Simple("RESET")
 }

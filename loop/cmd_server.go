@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"bufio"
 	"context"
 	"net"
 	"strconv"
@@ -12,9 +13,12 @@ import (
 
 // serverCommands are the commands about the server as a whole.
 var serverCommands = []serverCommand{
+	{Command: db.Command{Name: "bgsave", Arity: -1, Flags: db.Admin | db.NoScript | db.NoAsyncLoading, Group: "server", Since: "1.0.0"}, exec: cmdBgsave},
 	{Command: db.Command{Name: "bgrewriteaof", Arity: 1, Flags: db.Admin | db.NoScript | db.NoAsyncLoading, Group: "server", Since: "1.0.0"}, exec: cmdBgrewriteaof},
 	{Command: db.Command{Name: "debug", Arity: -2, Flags: db.Admin | db.NoScript | db.Loading | db.Stale, Group: "server", Since: "1.0.0"}, exec: cmdDebug},
+	{Command: db.Command{Name: "lastsave", Arity: 1, Flags: db.Loading | db.Stale | db.Fast, Group: "server", Since: "1.0.0"}, exec: cmdLastsave},
 	{Command: db.Command{Name: "monitor", Arity: 1, Flags: db.Admin | db.NoScript | db.Loading | db.Stale, Group: "server", Since: "1.0.0"}, exec: cmdMonitor},
+	{Command: db.Command{Name: "save", Arity: 1, Flags: db.Admin | db.NoScript | db.NoAsyncLoading | db.NoMulti, Group: "server", Since: "1.0.0"}, exec: cmdSave},
 	{Command: db.Command{Name: "shutdown", Arity: -1, Flags: db.Admin | db.NoScript | db.Loading | db.Stale | db.NoMulti | db.AllowBusy, Group: "server", Since: "1.0.0"}, exec: cmdShutdown},
 	{Command: db.Command{Name: "time", Arity: 1, Flags: db.Loading | db.Stale | db.Fast, Group: "server", Since: "2.6.0"}, exec: cmdTime},
 }
@@ -54,6 +58,12 @@ func cmdShutdown(s *Server, cl *client, argv [][]byte) {
 	if opt.abort {
 		cl.w.Error("ERR No shutdown in progress.")
 		return
+	}
+	switch {
+	case opt.save:
+		s.shutdownMode.Store(1)
+	case opt.nosave:
+		s.shutdownMode.Store(-1)
 	}
 	s.log.Warningf("User requested shutdown...")
 	// Stopping the engine waits for every reactor, this one included, so it
@@ -95,6 +105,10 @@ func cmdDebug(s *Server, cl *client, argv [][]byte) {
 		secs, _ := strconv.ParseFloat(string(argv[2]), 64)
 		time.Sleep(time.Duration(secs * float64(time.Second)))
 		cl.w.OK()
+	case proto.EqualFold(sub, "RELOAD"):
+		debugReload(s, cl, argv[2:])
+	case proto.EqualFold(sub, "POPULATE") && len(argv) >= 3 && len(argv) <= 5:
+		debugPopulate(s, cl, argv[2:])
 	case proto.EqualFold(sub, "SET-ACTIVE-EXPIRE") && len(argv) == 3:
 		n, _ := strconv.Atoi(string(argv[2]))
 		s.activeExpire.Store(n != 0)
@@ -107,6 +121,24 @@ func cmdDebug(s *Server, cl *client, argv [][]byte) {
 
 func debugHelp(cl *client) {
 	writeHelp(&cl.w, "DEBUG", []string{
+		"POPULATE <count> [<prefix>] [<size>]",
+		"    Create <count> string keys named key:<num>. If <prefix> is specified then",
+		"    it is used instead of the 'key' prefix. These are not propagated to",
+		"    replicas. Cluster slots are not respected so keys not belonging to the",
+		"    current node can be created in cluster mode.",
+		"RELOAD [option ...]",
+		"    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+		"    * MERGE: conflicting keys will be loaded from RDB.",
+		"    * NOFLUSH: the existing database will not be removed before load, but",
+		"      conflicting keys will generate an exception and kill the server.",
+		"    * NOSAVE: the database will be loaded from an existing RDB file.",
+		"    Examples:",
+		"    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+		"      the database.",
+		"    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+		"      existing RDB file.",
+		"    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+		"      file to the database.",
 		"SET-ACTIVE-EXPIRE <0|1>",
 		"    Setting it to 0 disables expiring keys in background when they are not",
 		"    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -114,4 +146,95 @@ func debugHelp(cl *client) {
 		"SLEEP <seconds>",
 		"    Stop the server for <seconds>. Decimals allowed.",
 	})
+}
+
+// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the dump, then load it back
+// in place of the dataset (or, with NOFLUSH, on top of it).
+func debugReload(s *Server, cl *client, opts [][]byte) {
+	save, flush := true, true
+	for _, o := range opts {
+		switch {
+		case proto.EqualFold(o, "MERGE"):
+		case proto.EqualFold(o, "NOFLUSH"):
+			flush = false
+		case proto.EqualFold(o, "NOSAVE"):
+			save = false
+		default:
+			cl.w.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+			return
+		}
+	}
+	if save {
+		if err := s.saveRDB(); err != nil {
+			cl.w.Error("ERR Error trying to save the DB: " + err.Error())
+			return
+		}
+	}
+	cfg := s.config()
+	f, err := s.persist.fs.Open(cfg.rdbPath())
+	if err != nil {
+		cl.w.Error("ERR Error trying to load the RDB dump, check server logs.")
+		return
+	}
+	defer f.Close()
+	target := s.ks
+	if flush {
+		target = db.NewKeyspace(s.ks.Len())
+		target.Limits.CopyFrom(&s.ks.Limits)
+	}
+	if _, err := s.loadRDB(bufio.NewReaderSize(f, 1<<16), target, s.isReplica()); err != nil {
+		s.log.Warningf("DEBUG RELOAD: %v", err)
+		cl.w.Error("ERR Error trying to load the RDB dump, check server logs.")
+		return
+	}
+	if flush {
+		s.ks.Replace(target)
+	}
+	s.log.Noticef("DB reloaded by DEBUG RELOAD")
+	cl.w.OK()
+}
+
+// DEBUG POPULATE count [prefix] [size]: create count string keys
+// prefix:<n> holding "value:<n>" (cut or zero-padded to size bytes), leaving
+// existing keys alone. Like Redis's, they are not propagated.
+func debugPopulate(s *Server, cl *client, args [][]byte) {
+	count, ok := proto.ParseInt(args[0])
+	if !ok || count < 0 {
+		cl.w.Error("ERR value is out of range, must be positive")
+		return
+	}
+	prefix := []byte("key")
+	if len(args) > 1 {
+		prefix = args[1]
+	}
+	size := int64(0)
+	if len(args) > 2 {
+		if size, ok = proto.ParseInt(args[2]); !ok || size < 0 {
+			cl.w.Error("ERR value is out of range, must be positive")
+			return
+		}
+	}
+	c := s.ks.LoadCtx(time.Now().UnixMilli())
+	c.DB = cl.ctx.DB
+	d := c.DB
+	const batch = 1024 // keys per hold of the locks
+	var key, val []byte
+	for i := int64(0); i < count; {
+		d.Lock(db.EveryShard, true)
+		for end := min(i+batch, count); i < end; i++ {
+			key = strconv.AppendInt(append(append(key[:0], prefix...), ':'), i, 10)
+			val = strconv.AppendInt(append(val[:0], "value:"...), i, 10)
+			if size > 0 {
+				if int64(len(val)) > size {
+					val = val[:size]
+				}
+				for int64(len(val)) < size {
+					val = append(val, 0)
+				}
+			}
+			d.LoadNew(c, key, db.StringValue(val), 0)
+		}
+		d.Unlock(db.EveryShard, true)
+	}
+	cl.w.OK()
 }

@@ -30,14 +30,15 @@ func dataGroups() [][]db.Command {
 
 // serverGroups are this package's tables.
 func serverGroups() [][]serverCommand {
-	return [][]serverCommand{connCommands, clientCommands, commandCommands, configCommands, infoCommands, latencyCommands, multiCommands, serverCommands, slowlogCommands}
+	return [][]serverCommand{connCommands, clientCommands, commandCommands, configCommands, infoCommands, latencyCommands, multiCommands, pubsubCommands, replicationCommands, serverCommands, slowlogCommands}
 }
 
-// buildCommandTable assembles every table into one map from lower-case name
-// to command. It is built once at start-up and only read afterwards, so the
+// buildCommandTable assembles every table, and the extra data commands of
+// other packages (DUMP and RESTORE, from the RDB codec), into one map from
+// lower-case name to command. It is built once at start-up and only read afterwards, so the
 // reactors share it without locks. A name defined twice is a programming
 // error and panics, as http.ServeMux does.
-func buildCommandTable() map[string]*command {
+func buildCommandTable(extra ...[]db.Command) map[string]*command {
 	table := make(map[string]*command)
 	add := func(cmd *command) {
 		if _, dup := table[cmd.Name]; dup {
@@ -45,7 +46,7 @@ func buildCommandTable() map[string]*command {
 		}
 		table[cmd.Name] = cmd
 	}
-	for _, group := range dataGroups() {
+	for _, group := range append(dataGroups(), extra...) {
 		for _, row := range group {
 			cmd := &command{Command: row, fullname: row.Name}
 			if len(row.Sub) > 0 {

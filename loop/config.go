@@ -12,6 +12,7 @@ import (
 
 	"redis-fast/db"
 	"redis-fast/proto"
+	"redis-fast/pubsub"
 )
 
 // Config is the server's configuration. Fields are named after the
@@ -37,6 +38,11 @@ type Config struct {
 	SlowlogMaxLen           int
 	LatencyMonitorThreshold int64
 	Save                    string
+	// The RDB file.
+	DBFilename              string
+	RDBCompression          bool
+	RDBChecksum             bool
+	StopWritesOnBgsaveError bool
 	AppendOnly              bool
 	AppendFilename          string
 	AppendDirName           string
@@ -48,6 +54,19 @@ type Config struct {
 	NoAppendfsyncOnRewrite   bool
 	AOFTimestampEnabled      bool
 	AOFUseRDBPreamble        bool
+	// Replication.
+	ReplicaOf             string // "host port", or ""
+	MasterAuth            string
+	MasterUser            string
+	ReplicaReadOnly       bool
+	ReplicaServeStaleData bool
+	ReplBacklogSize       int64
+	ReplDisklessSync      bool
+	ReplDisklessSyncDelay int
+	ReplPingReplicaPeriod int
+	ReplTimeout           int
+	MinReplicasToWrite    int
+	MinReplicasMaxLag     int
 	// The compact-encoding thresholds of the collections.
 	HashMaxListpackEntries int64
 	HashMaxListpackValue   int64
@@ -55,6 +74,10 @@ type Config struct {
 	ZSetMaxListpackEntries int64
 	ZSetMaxListpackValue   int64
 	ListMaxListpackSize    int64
+	// ClientOutputBufferLimit is client-output-buffer-limit, by class.
+	ClientOutputBufferLimit [pubsub.NumClasses]pubsub.Limit
+	// NotifyKeyspaceEvents is notify-keyspace-events.
+	NotifyKeyspaceEvents db.NotifyClass
 	// Loops is the number of reactors (event loops); 0 means one per core.
 	// It is ours, not Redis's.
 	Loops int
@@ -82,6 +105,10 @@ func DefaultConfig() Config {
 		SlowlogLogSlowerThan:     10000,
 		SlowlogMaxLen:            128,
 		Save:                     "3600 1 300 100 60 10000",
+		DBFilename:               "dump.rdb",
+		RDBCompression:           true,
+		RDBChecksum:              true,
+		StopWritesOnBgsaveError:  true,
 		AppendFilename:           "appendonly.aof",
 		AppendDirName:            "appendonlydir",
 		AppendFsync:              "everysec",
@@ -89,12 +116,21 @@ func DefaultConfig() Config {
 		AutoAOFRewriteMinSize:    64 << 20,
 		AOFLoadTruncated:         true,
 		AOFUseRDBPreamble:        true,
+		ReplicaReadOnly:          true,
+		ReplicaServeStaleData:    true,
+		ReplBacklogSize:          1 << 20,
+		ReplDisklessSync:         true,
+		ReplDisklessSyncDelay:    5,
+		ReplPingReplicaPeriod:    10,
+		ReplTimeout:              60,
+		MinReplicasMaxLag:        10,
 		HashMaxListpackEntries:   db.DefaultHashMaxListpackEntries,
 		HashMaxListpackValue:     db.DefaultHashMaxListpackValue,
 		SetMaxIntsetEntries:      db.DefaultSetMaxIntsetEntries,
 		ZSetMaxListpackEntries:   db.DefaultZSetMaxListpackEntries,
 		ZSetMaxListpackValue:     db.DefaultZSetMaxListpackValue,
 		ListMaxListpackSize:      db.DefaultListMaxListpackSize,
+		ClientOutputBufferLimit:  pubsub.DefaultLimits(),
 	}
 }
 
@@ -256,6 +292,29 @@ func boolDirective(name string, field func(*Config) *bool) directive {
 	}
 }
 
+// replicaofDirective is "replicaof <host> <port>" in a config file (and
+// slaveof, its old name); at run time REPLICAOF changes it.
+func replicaofDirective(name string) directive {
+	return immutable(directive{
+		name: name,
+		get:  func(c *Config) string { return c.ReplicaOf },
+		set: func(c *Config, args []string) error {
+			if len(args) == 1 && args[0] == "" {
+				c.ReplicaOf = ""
+				return nil
+			}
+			if len(args) != 2 {
+				return errArgs
+			}
+			if _, err := strconv.Atoi(args[1]); err != nil {
+				return fmt.Errorf("Invalid master port")
+			}
+			c.ReplicaOf = args[0] + " " + args[1]
+			return nil
+		},
+	})
+}
+
 func immutable(d directive) directive {
 	d.immutable = true
 	return d
@@ -284,8 +343,10 @@ var directives = []directive{
 			return nil
 		},
 	}),
+	outputLimitDirective(),
 	int64Directive("client-query-buffer-limit", func(c *Config) *int64 { return &c.ClientQueryBufferLimit }, 1<<20, math.MaxInt64),
 	immutable(intDirective("databases", func(c *Config) *int { return &c.Databases }, 1, math.MaxInt32)),
+	stringDirective("dbfilename", func(c *Config) *string { return &c.DBFilename }),
 	stringDirective("dir", func(c *Config) *string { return &c.Dir }),
 	immutable(enumDirective("enable-debug-command", func(c *Config) *string { return &c.EnableDebugCommand }, "no", "yes", "local")),
 	int64Directive("hash-max-listpack-entries", func(c *Config) *int64 { return &c.HashMaxListpackEntries }, 0, math.MaxInt64),
@@ -299,13 +360,47 @@ var directives = []directive{
 	immutable(stringDirective("logfile", func(c *Config) *string { return &c.LogFile })),
 	enumDirective("loglevel", func(c *Config) *string { return &c.LogLevel }, "debug", "verbose", "notice", "warning"),
 	immutable(intDirective("loops", func(c *Config) *int { return &c.Loops }, 0, 1024)),
+	stringDirective("masterauth", func(c *Config) *string { return &c.MasterAuth }),
+	stringDirective("masteruser", func(c *Config) *string { return &c.MasterUser }),
 	intDirective("maxclients", func(c *Config) *int { return &c.MaxClients }, 1, math.MaxUint32),
+	intDirective("min-replicas-max-lag", func(c *Config) *int { return &c.MinReplicasMaxLag }, 0, math.MaxInt32),
+	intDirective("min-replicas-to-write", func(c *Config) *int { return &c.MinReplicasToWrite }, 0, math.MaxInt32),
+	intDirective("min-slaves-max-lag", func(c *Config) *int { return &c.MinReplicasMaxLag }, 0, math.MaxInt32),
+	intDirective("min-slaves-to-write", func(c *Config) *int { return &c.MinReplicasToWrite }, 0, math.MaxInt32),
+	{
+		name: "notify-keyspace-events",
+		get:  func(c *Config) string { return db.FormatNotifyFlags(c.NotifyKeyspaceEvents) },
+		set: func(c *Config, args []string) error {
+			if len(args) != 1 {
+				return errArgs
+			}
+			f, err := db.ParseNotifyFlags(args[0])
+			if err == nil {
+				c.NotifyKeyspaceEvents = f
+			}
+			return err
+		},
+	},
 	boolDirective("no-appendfsync-on-rewrite", func(c *Config) *bool { return &c.NoAppendfsyncOnRewrite }),
 	immutable(intDirective("port", func(c *Config) *int { return &c.Port }, 0, 65535)),
 	memDirective("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, 1<<20),
+	boolDirective("rdbchecksum", func(c *Config) *bool { return &c.RDBChecksum }),
+	boolDirective("rdbcompression", func(c *Config) *bool { return &c.RDBCompression }),
+	memDirective("repl-backlog-size", func(c *Config) *int64 { return &c.ReplBacklogSize }, 1),
+	boolDirective("repl-diskless-sync", func(c *Config) *bool { return &c.ReplDisklessSync }),
+	intDirective("repl-diskless-sync-delay", func(c *Config) *int { return &c.ReplDisklessSyncDelay }, 0, math.MaxInt32),
+	intDirective("repl-ping-replica-period", func(c *Config) *int { return &c.ReplPingReplicaPeriod }, 1, math.MaxInt32),
+	intDirective("repl-timeout", func(c *Config) *int { return &c.ReplTimeout }, 1, math.MaxInt32),
+	boolDirective("replica-read-only", func(c *Config) *bool { return &c.ReplicaReadOnly }),
+	boolDirective("replica-serve-stale-data", func(c *Config) *bool { return &c.ReplicaServeStaleData }),
+	replicaofDirective("replicaof"),
 	stringDirective("requirepass", func(c *Config) *string { return &c.RequirePass }),
 	stringDirective("save", func(c *Config) *string { return &c.Save }),
 	int64Directive("set-max-intset-entries", func(c *Config) *int64 { return &c.SetMaxIntsetEntries }, 0, math.MaxInt64),
+	boolDirective("slave-read-only", func(c *Config) *bool { return &c.ReplicaReadOnly }),
+	boolDirective("slave-serve-stale-data", func(c *Config) *bool { return &c.ReplicaServeStaleData }),
+	replicaofDirective("slaveof"),
+	boolDirective("stop-writes-on-bgsave-error", func(c *Config) *bool { return &c.StopWritesOnBgsaveError }),
 	int64Directive("slowlog-log-slower-than", func(c *Config) *int64 { return &c.SlowlogLogSlowerThan }, -1, math.MaxInt64),
 	intDirective("slowlog-max-len", func(c *Config) *int { return &c.SlowlogMaxLen }, 0, math.MaxInt64),
 	intDirective("tcp-keepalive", func(c *Config) *int { return &c.TCPKeepAlive }, 0, math.MaxInt32),

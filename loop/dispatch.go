@@ -87,7 +87,17 @@ func (s *Server) dispatch(cl *client, argv [][]byte, b *batch) bool {
 		s.reject(cl, cmd, msgNoAuth)
 		return true
 	}
-	if s.pause.active.Load() && s.pause.holds(cl, cmd) {
+	if s.gated.Load() && !cl.isMaster {
+		if msg := s.refusal(cl, cmd); msg != "" {
+			s.reject(cl, cmd, msg)
+			return true
+		}
+	}
+	if !cl.w.RESP3 && cl.sub.Subscribed() && !subscribedAllowed(cmd) {
+		s.reject(cl, cmd, msgSubscribedContext(cmd))
+		return true
+	}
+	if s.pause.active.Load() && !cl.isMaster && s.pause.holds(cl, cmd) {
 		s.pause.wait(cl)
 		return false
 	}

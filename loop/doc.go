@@ -20,5 +20,10 @@
 // A connection's state (client) is touched only by its reactor, except its
 // atomic fields. Other goroutines reach a connection only through gnet's
 // goroutine-safe calls: Wake (a blocked client's wait ended, a pause ended),
-// AsyncWrite (MONITOR lines), Close (CLIENT KILL).
+// Close (CLIENT KILL, an output-buffer limit), and the event loop's Execute,
+// which runs a flush of the connection's outbox on its reactor. Output that
+// other reactors produce for a connection (pub/sub messages, MONITOR lines)
+// is pushed into that outbox (pubsub.Outbox), and the first push schedules
+// the flush (output.go); the outbox's bytes and gnet's outbound buffer are
+// what client-output-buffer-limit counts.
 package loop

@@ -58,6 +58,19 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 			cl.w.Buf = append(cl.w.Buf, b.reply...)
 		}
 	}
+	if req := cl.waiting; req != nil {
+		if !req.done.Load() {
+			return gnet.None // WAIT is waiting: the input stays buffered
+		}
+		cl.waiting = nil
+		cl.noTimeout.Store(false)
+		cl.w.Int(cl.waitReply.Load())
+	}
+	if cl.sub.Out.Waiting() {
+		// Messages published on other reactors before these commands
+		// arrived go out ahead of their replies.
+		cl.w.Buf = cl.sub.Out.DrainTo(cl.w.Buf)
+	}
 	if buffered < cl.need || buffered == 0 {
 		// Bytes of a long frame are arriving: the client is not idle.
 		if buffered > 0 {
@@ -74,7 +87,7 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	cl.lastSeen.Store(b.start.UnixMilli())
 	consumed := 0
 	cl.need = 0
-	for consumed < len(buf) && !cl.closeAfterReply && cl.block == nil {
+	for consumed < len(buf) && !cl.closeAfterReply && cl.block == nil && cl.waiting == nil {
 		args, n, need, err := cl.parser.Parse(buf[consumed:])
 		if err != nil {
 			cl.w.Error("ERR " + err.Error())
@@ -102,6 +115,7 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 		poison(buf[:consumed])
 		c.Discard(consumed)
 	}
+	s.flushPublished(cl)
 	s.flush(cl)
 	if cl.closeAfterReply {
 		return gnet.Close
@@ -130,6 +144,7 @@ func (s *Server) flush(cl *client) {
 	}
 	cl.netOut.Add(int64(len(cl.w.Buf)))
 	cl.conn.Write(cl.w.Buf)
+	s.checkOutputLimit(cl)
 	if cap(cl.w.Buf) > maxKeptReply {
 		cl.w.Buf = nil
 	} else {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"redis-fast/db"
+	"redis-fast/pubsub"
 )
 
 var infoCommands = []serverCommand{
@@ -156,6 +157,13 @@ func (s *Server) infoMemory(b *infoWriter) {
 	b.field("lazyfree_pending_objects", 0)
 }
 
+// usedMemory is used_memory: the bytes of the heap's live objects.
+func (s *Server) usedMemory() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
 // peakMemory records and returns the highest used_memory seen.
 func (s *Server) peakMemory(cur uint64) uint64 {
 	for {
@@ -169,14 +177,18 @@ func (s *Server) peakMemory(cur uint64) uint64 {
 func (s *Server) infoPersistence(b *infoWriter) {
 	b.field("loading", 0)
 	b.field("async_loading", 0)
-	b.field("rdb_changes_since_last_save", s.sumStats().Dirty.Load())
-	b.field("rdb_bgsave_in_progress", 0)
-	b.field("rdb_last_save_time", s.started.Unix())
-	b.field("rdb_last_bgsave_status", "ok")
-	b.field("rdb_last_bgsave_time_sec", -1)
-	b.field("rdb_current_bgsave_time_sec", -1)
-	b.field("rdb_saves", 0)
+	// Snapshots copy on write per object, not per page: there is no fork
+	// whose copy-on-write these fields would measure.
+	b.field("current_cow_peak", 0)
+	b.field("current_cow_size", 0)
+	b.field("current_cow_size_age", 0)
+	b.field("current_fork_perc", "0.00")
+	b.field("current_save_keys_processed", 0)
+	b.field("current_save_keys_total", 0)
+	s.infoPersistenceRDB(b)
 	s.infoPersistenceAOF(b)
+	b.field("module_fork_in_progress", 0)
+	b.field("module_fork_last_cow_size", 0)
 }
 
 func (s *Server) infoStats(b *infoWriter) {
@@ -187,33 +199,24 @@ func (s *Server) infoStats(b *infoWriter) {
 	b.field("total_net_input_bytes", t.netIn.Load())
 	b.field("total_net_output_bytes", t.netOut.Load())
 	b.field("rejected_connections", s.rejectedConnections.Load())
-	b.field("sync_full", 0)
-	b.field("sync_partial_ok", 0)
-	b.field("sync_partial_err", 0)
+	s.repl.mu.Lock()
+	full, ok, refused := s.repl.syncs, s.repl.partials, s.repl.partErrs
+	s.repl.mu.Unlock()
+	b.field("sync_full", full)
+	b.field("sync_partial_ok", ok)
+	b.field("sync_partial_err", refused)
 	b.field("expired_keys", t.ExpiredKeys.Load())
 	b.field("evicted_keys", 0)
 	b.field("evicted_clients", 0)
 	b.field("keyspace_hits", t.Hits.Load())
 	b.field("keyspace_misses", t.Misses.Load())
-	b.field("pubsub_channels", 0)
-	b.field("pubsub_patterns", 0)
+	b.field("pubsub_channels", s.pubsub.NumChannels(pubsub.Channel))
+	b.field("pubsub_patterns", s.pubsub.NumPat())
+	b.field("pubsubshard_channels", s.pubsub.NumChannels(pubsub.Shard))
 	b.field("latest_fork_usec", 0)
 	b.field("total_forks", 0)
 	b.field("client_query_buffer_limit_disconnections", s.qbufDisconnects.Load())
-}
-
-func (s *Server) infoReplication(b *infoWriter) {
-	b.field("role", "master")
-	b.field("connected_slaves", 0)
-	b.field("master_failover_state", "no-failover")
-	b.field("master_replid", s.runID)
-	b.field("master_replid2", strings.Repeat("0", 40))
-	b.field("master_repl_offset", s.ks.Log.Offset())
-	b.field("second_repl_offset", -1)
-	b.field("repl_backlog_active", 0)
-	b.field("repl_backlog_size", 1048576)
-	b.field("repl_backlog_first_byte_offset", 0)
-	b.field("repl_backlog_histlen", 0)
+	b.field("client_output_buffer_limit_disconnections", s.obufDisconnects.Load())
 }
 
 func (s *Server) infoCPU(b *infoWriter) {

@@ -8,8 +8,9 @@ import (
 )
 
 // monitorSet is the clients in MONITOR mode. Every command run by any client
-// is formatted once and sent to each of them through gnet's AsyncWrite, the
-// goroutine-safe way into a connection another reactor owns. count lets the
+// is formatted once and pushed into each one's outbox (output.go), the way
+// into a connection another reactor owns, where it counts towards the
+// client's output-buffer limit. count lets the
 // dispatcher skip all of it with one atomic load when nobody monitors.
 type monitorSet struct {
 	count atomic.Int32
@@ -62,7 +63,7 @@ func (m *monitorSet) feed(from *client, argv [][]byte, at time.Time) {
 	m.mu.Lock()
 	for _, mon := range m.clients {
 		if mon != from {
-			mon.conn.AsyncWrite(line, nil)
+			mon.sub.Out.Push(line)
 		}
 	}
 	m.mu.Unlock()

@@ -35,21 +35,26 @@ func (c *Config) aofDir() string { return filepath.Join(c.Dir, c.AppendDirName) 
 func (s *Server) aofWriter() *aof.Writer { return s.persist.aof.Load() }
 
 // loadData fills the keyspace from disk before the server accepts anyone:
-// with appendonly yes the AOF is the truth, as in Redis. It then opens the
-// AOF for appending.
+// with appendonly yes the AOF is the truth, as in Redis, and is then
+// opened for appending; otherwise the RDB dump, if there is one.
 func (s *Server) loadData() error {
 	cfg := s.config()
 	if !cfg.AppendOnly {
-		return nil
+		return s.loadRDBFile()
 	}
 	began := time.Now()
 	loader := s.newClient(nil)
 	man, err := aof.Load(aof.LoadConfig{
-		FS:        s.persist.fs,
-		Dir:       cfg.aofDir(),
-		Prefix:    cfg.AppendFilename,
-		Exec:      func(argv [][]byte) error { return s.replay(loader, argv) },
-		LoadRDB:   func(io.Reader) error { return fmt.Errorf("an RDB base file needs the RDB loader") },
+		FS:     s.persist.fs,
+		Dir:    cfg.aofDir(),
+		Prefix: cfg.AppendFilename,
+		Exec:   func(argv [][]byte) error { return s.replay(loader, argv) },
+		LoadRDB: func(r io.Reader) error {
+			// The log that follows an RDB base expects the keys that have
+			// expired since: they go in, and expire as the log replays.
+			_, err := s.loadRDB(r, s.ks, true)
+			return err
+		},
 		Truncated: cfg.AOFLoadTruncated,
 		Logf:      s.log.Warningf,
 	})
@@ -85,13 +90,18 @@ func (s *Server) replay(cl *client, argv [][]byte) error {
 func (s *Server) openAOF(man *aof.Manifest, start int64) error {
 	cfg := s.config()
 	policy, _ := aof.ParseFsync(cfg.AppendFsync)
+	// The writer drains the log from now on and passes it to replication;
+	// the pump that did so stops first, having fed what it took.
+	s.stopPump()
 	w, err := aof.Open(aof.Config{
 		FS:        s.persist.fs,
 		Dir:       cfg.aofDir(),
 		Prefix:    cfg.AppendFilename,
 		Policy:    policy,
 		OnSynced:  s.releaseSynced,
+		OnData:    s.feedReplicas,
 		Timestamp: cfg.AOFTimestampEnabled,
+		Logf:      s.log.Warningf,
 	}, s.ks.Log, man, start)
 	if err != nil {
 		return err
@@ -120,7 +130,16 @@ func (s *Server) rewriteAOF() error {
 	s.persist.mu.Lock()
 	s.persist.rewriteStarted = time.Now()
 	s.persist.mu.Unlock()
-	err := w.Rewrite(s.ks, time.Now().UnixMilli(), false /* rdb */, aof.WriteRESPBase)
+	// aof-use-rdb-preamble: the base is an RDB file, smaller and faster to
+	// load than the commands that would rebuild the same data.
+	preamble := s.config().AOFUseRDBPreamble
+	base := aof.WriteRESPBase
+	if preamble {
+		base = func(out io.Writer, snap *db.Snapshot) error {
+			return s.writeRDB(out, snap, rdbAux{aofBase: true})
+		}
+	}
+	err := w.Rewrite(s.ks, s.snapshotNow(), preamble, base)
 	s.persist.mu.Lock()
 	s.persist.lastRewriteOK = err == nil
 	s.persist.lastRewriteDur = time.Since(s.persist.rewriteStarted)
@@ -144,9 +163,19 @@ func (s *Server) stopAOF() error {
 	if w == nil {
 		return nil
 	}
-	s.ks.Log.Disable()
+	replicating := s.replicating()
+	// Close drains the log first: disabling it before would drop what the
+	// writer has not taken yet, changes already acknowledged.
 	err := w.Close()
+	if !replicating {
+		s.ks.Log.Disable()
+	}
 	s.releaseSynced(1<<63 - 1)
+	if replicating {
+		s.repl.mu.Lock()
+		s.startPumpLocked()
+		s.repl.mu.Unlock()
+	}
 	return err
 }
 
@@ -188,15 +217,16 @@ func (s *Server) holdForSync(cl *client) bool {
 	}
 	cl.held = append(cl.held, cl.w.Buf...)
 	cl.w.Buf = cl.w.Buf[:0]
-	cl.holdUntil.Store(off)
-	if !cl.syncWaiting {
-		cl.syncWaiting = true
+	// holdUntil is 0 exactly while the client is off the wait list:
+	// releaseSynced zeroes it as it takes the client off, so a client
+	// whose wake is still on its way is put back on here.
+	if cl.holdUntil.Swap(off) == 0 {
 		s.persist.mu.Lock()
 		s.persist.waiting = append(s.persist.waiting, cl)
 		s.persist.mu.Unlock()
-		if off <= w.Synced() {
-			cl.conn.Wake(nil) // the fsync came in between: go at once
-		}
+	}
+	if off <= w.Synced() {
+		cl.conn.Wake(nil) // the fsync came in between: go at once
 	}
 	return true
 }
@@ -208,7 +238,7 @@ func (s *Server) releaseSynced(offset int64) {
 	keep := s.persist.waiting[:0]
 	var wake []*client
 	for _, cl := range s.persist.waiting {
-		if cl.holdUntil.Load() <= offset {
+		if u := cl.holdUntil.Load(); u <= offset && cl.holdUntil.CompareAndSwap(u, 0) {
 			wake = append(wake, cl)
 		} else {
 			keep = append(keep, cl)
@@ -249,8 +279,21 @@ func (s *Server) maybeRewriteAOF() {
 	}
 }
 
-// closePersistence writes and fsyncs what the AOF has not, at shutdown.
+// closePersistence, at shutdown, writes the dump when save points are set
+// or SHUTDOWN SAVE asked for it (not after SHUTDOWN NOSAVE), and writes and
+// fsyncs what the AOF has not.
 func (s *Server) closePersistence() {
+	served := false
+	select {
+	case <-s.ready:
+		served = true
+	default:
+		// It never served: what is on disk is what it loaded, or more.
+	}
+	switch mode := s.shutdownMode.Load(); {
+	case served && (mode > 0 || mode == 0 && s.config().Save != ""):
+		s.shutdownSave()
+	}
 	if err := s.stopAOF(); err != nil {
 		s.log.Warningf("Error closing the AOF: %v", err)
 	}
@@ -305,5 +348,3 @@ func (s *Server) infoPersistenceAOF(b *infoWriter) {
 		b.field("aof_delayed_fsync", st.DelayedFsync)
 	}
 }
-
-var _ = db.TypeString

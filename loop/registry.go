@@ -80,6 +80,7 @@ func (s *Server) newClient(c gnet.Conn) *client {
 	cl.ctx.KS = s.ks
 	cl.ctx.W = &cl.w
 	cl.ctx.Stats = &cl.Stats
+	s.newOutbox(cl, c)
 	cl.selectDB(s.ks, 0)
 	cl.setProtocol(2)
 	cl.lastSeen.Store(cl.created)
@@ -91,10 +92,19 @@ func (s *Server) newClient(c gnet.Conn) *client {
 
 // closeClient forgets a connection that closed and keeps its counters.
 func (s *Server) closeClient(cl *client) {
+	cl.gone = true
+	s.pubsub.Drop(cl.sub)
+	cl.sub.Out.Shut()
 	s.clients.remove(cl)
 	s.stopMonitor(cl)
 	s.unwatchAll(cl)
 	s.unblockOnClose(cl)
+	if cl.waiting != nil {
+		s.finishWait(cl.waiting)
+	}
+	if cl.replica != nil {
+		s.dropReplica(cl.replica)
+	}
 	s.closed.Hits.Add(cl.Hits.Load())
 	s.closed.Misses.Add(cl.Misses.Load())
 	s.closed.ExpiredKeys.Add(cl.ExpiredKeys.Load())

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +18,9 @@ import (
 
 	"redis-fast/db"
 	"redis-fast/persistence"
+	"redis-fast/persistence/rdb"
+	"redis-fast/pubsub"
+	"redis-fast/replication"
 )
 
 // Version is the Redis version the server reports and behaves as.
@@ -49,17 +53,24 @@ type Server struct {
 	slowlogThreshold atomic.Int64 // microseconds
 	activeExpire     atomic.Bool  // DEBUG SET-ACTIVE-EXPIRE
 
-	runID    string
-	persist  persistState
-	pause    pauseState
-	blocked  blockRegistry
-	monitors monitorSet
-	slowlog  slowlog
-	latency  latencyMonitor
-	memPeak  atomic.Uint64
-	opsRate  atomic.Int64
-	procs    atomic.Int32 // GOMAXPROCS, as the cron last set it
-	tuner    *procTuner
+	runID   string
+	persist persistState
+	rdb     rdbState
+	// gated is true when the dispatcher must ask refusal about commands
+	// (see refusal.go); shutdownSave is SHUTDOWN's SAVE (1) or NOSAVE (-1).
+	gated        atomic.Bool
+	shutdownMode atomic.Int32
+	repl         replState
+	pause        pauseState
+	blocked      blockRegistry
+	monitors     monitorSet
+	pubsub       *pubsub.Registry
+	slowlog      slowlog
+	latency      latencyMonitor
+	memPeak      atomic.Uint64
+	opsRate      atomic.Int64
+	procs        atomic.Int32 // GOMAXPROCS, as the cron last set it
+	tuner        *procTuner
 
 	nextID  atomic.Int64
 	clients clientRegistry
@@ -70,6 +81,7 @@ type Server struct {
 	connectionsReceived atomic.Int64
 	rejectedConnections atomic.Int64
 	qbufDisconnects     atomic.Int64
+	obufDisconnects     atomic.Int64 // client_output_buffer_limit_disconnections
 }
 
 // counters are a connection's contribution to INFO's stats.
@@ -93,10 +105,14 @@ func New(cfg Config, log *Logger) *Server {
 		runID:   newRunID(),
 	}
 	s.activeExpire.Store(true)
+	s.repl.ids = replication.NewIDs()
+	s.rdb.lastSave, s.rdb.lastOK = s.started, true
+	s.pubsub = pubsub.New(db.Match)
+	s.ks.OnEvents = s.publishEventList
 	s.persist.fs = persistence.OS{}
 	s.tuner = newProcTuner(cfg.loops())
 	s.procs.Store(int32(s.tuner.cur))
-	s.commands = buildCommandTable()
+	s.commands = buildCommandTable(rdb.DumpCommands(s.rdbFormat))
 	s.index = newCommandIndex(s.commands)
 	s.clients.init()
 	s.applyHotConfig(&cfg)
@@ -125,9 +141,23 @@ func (s *Server) Serve() error {
 	for _, b := range cfg.Bind {
 		addrs = append(addrs, "tcp://"+net.JoinHostPort(b, strconv.Itoa(cfg.Port)))
 	}
+	// gnet reports a port in use as a failed setsockopt; ask first, so the
+	// error says what Redis says.
+	for _, b := range cfg.Bind {
+		hostport := net.JoinHostPort(b, strconv.Itoa(cfg.Port))
+		ln, err := net.Listen("tcp", hostport)
+		if err != nil {
+			return fmt.Errorf("Could not create server TCP listening socket %s: %w", hostport, err)
+		}
+		ln.Close()
+	}
 	if err := s.loadData(); err != nil {
 		return fmt.Errorf("loop: loading the data: %w", err)
 	}
+	// At shutdown the dump is written first, while a replica still
+	// follows its master: it records the master's history, so that after a
+	// restart the replica continues it with a partial resync.
+	defer s.stopReplication()
 	defer s.closePersistence()
 	h := &handler{srv: s}
 	stop := make(chan struct{})
@@ -161,6 +191,10 @@ func (s *Server) booted(eng gnet.Engine) {
 	}
 	s.log.Noticef("Ready to accept connections tcp")
 	close(s.ready)
+	if host, port, ok := strings.Cut(s.config().ReplicaOf, " "); ok {
+		p, _ := strconv.Atoi(port)
+		s.startReplication(host, p)
+	}
 }
 
 func sockaddrToTCP(sa unix.Sockaddr) *net.TCPAddr {
@@ -208,7 +242,7 @@ func (s *Server) cron(stop <-chan struct{}) {
 		}
 		// A quarter of each cron period, as Redis's slow cycle; nothing
 		// expires while clients are paused, as in Redis.
-		if s.activeExpire.Load() && !s.pause.active.Load() {
+		if s.activeExpire.Load() && !s.pause.active.Load() && !s.isReplica() {
 			s.ks.ActiveExpire(time.Now().UnixMilli(), &s.expiry, time.Second/4/time.Duration(hz))
 		}
 		sum := s.sumStats()
@@ -216,6 +250,9 @@ func (s *Server) cron(stop <-chan struct{}) {
 		s.procs.Store(int32(procs.observe(sum.busy.Load(), time.Now())))
 		s.closeIdleClients()
 		s.maybeRewriteAOF()
+		s.replicationCron()
+		s.rdbCron()
+		s.updateWriteGate()
 	}
 }
 
@@ -253,6 +290,7 @@ func (s *Server) applyHotConfig(cfg *Config) {
 	s.slowlog.setMaxLen(cfg.SlowlogMaxLen)
 	s.latency.threshold.Store(cfg.LatencyMonitorThreshold)
 	s.ks.MaxBulkLen.Store(cfg.ProtoMaxBulkLen)
+	s.updateWriteGate()
 	l := &s.ks.Limits
 	l.HashMaxListpackEntries.Store(cfg.HashMaxListpackEntries)
 	l.HashMaxListpackValue.Store(cfg.HashMaxListpackValue)
@@ -260,6 +298,8 @@ func (s *Server) applyHotConfig(cfg *Config) {
 	l.ZSetMaxListpackEntries.Store(cfg.ZSetMaxListpackEntries)
 	l.ZSetMaxListpackValue.Store(cfg.ZSetMaxListpackValue)
 	l.ListMaxListpackSize.Store(cfg.ListMaxListpackSize)
+	s.pubsub.Limits.Store(cfg.ClientOutputBufferLimit)
+	s.ks.Notify.Set(cfg.NotifyKeyspaceEvents)
 	s.log.SetLevel(LogLevel(cfg.LogLevel))
 }
 
@@ -288,6 +328,7 @@ func (s *Server) resetStats() {
 	s.connectionsReceived.Store(0)
 	s.rejectedConnections.Store(0)
 	s.qbufDisconnects.Store(0)
+	s.obufDisconnects.Store(0)
 	s.slowlog.mu.Lock()
 	s.slowlog.entries = nil
 	s.slowlog.mu.Unlock()
@@ -303,7 +344,7 @@ func (s *Server) closeIdleClients() {
 	}
 	now := time.Now().UnixMilli()
 	for _, cl := range s.clients.list() {
-		if now-cl.lastSeen.Load() <= timeout || cl.monitor.Load() || cl.pausedWaiting.Load() || s.blocked.byClient(cl.id) != nil {
+		if now-cl.lastSeen.Load() <= timeout || cl.monitor.Load() || cl.noTimeout.Load() || cl.pausedWaiting.Load() || s.blocked.byClient(cl.id) != nil {
 			continue
 		}
 		s.log.Verbosef("Closing idle client id=%d addr=%s", cl.id, cl.addr)

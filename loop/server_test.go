@@ -26,6 +26,7 @@ func startTestServer(t testing.TB, mutate ...func(*Config)) *Server {
 	cfg := DefaultConfig()
 	cfg.Port = 0
 	cfg.Loops = 2
+	cfg.Dir = t.TempDir() // the dump written at shutdown goes there
 	for _, m := range mutate {
 		m(&cfg)
 	}
