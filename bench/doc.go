@@ -5,12 +5,14 @@
 //	make bench          # the full matrix, under 10 minutes on 2 cores
 //	make bench-quick    # PING_MBULK, SET, GET, SINTERCARD at 3 bytes, under a minute
 //	go run ./bench [-quick] [-rounds 3] [-n 25000] [-loops N] [-cpus 0:1]
-//	               [-tests set,get] [-keys 1000000] [-c 50] [-out dir] [-server path]
+//	               [-tests set,get,pubsub] [-keys 1000000] [-c 50] [-pubsub 1x100,10x100]
+//	               [-out dir] [-server path]
 //
 // It needs redis-server and redis-benchmark on PATH (apt-get install -y
 // redis-server redis-tools) and the ./redis-fast binary that make build
 // writes. Everything listens on 127.0.0.1, on free ports, with persistence
-// off; every process the bench starts is stopped by PID before it exits.
+// off (but in the append-only file scenario); every process the bench starts
+// is stopped by PID before it exits.
 //
 // # What runs
 //
@@ -46,6 +48,30 @@
 // server; the bench goes on. A server that exits, or stops answering (a run
 // over two minutes), shows as failed from then on.
 //
+// # Pub/sub
+//
+// redis-benchmark cannot drive pub/sub, so the bench does it itself
+// (pubsub.go), on Redis and redis-fast, each fresh for each run: -pubsub
+// scenarios (default 1x100,10x100: publishers x subscribers on one channel,
+// 64-byte messages), a throughput phase (messages delivered per second,
+// with flow control so that neither server's buffers grow, and the
+// server's CPU per million deliveries) and a paced latency phase (p50 and
+// p99 from PUBLISH to the subscriber's read). -tests pubsub runs only this;
+// a -tests list without it skips it; -quick runs it once, shorter.
+//
+// # The append-only file
+//
+// aof.go runs redis-benchmark's SET, at the smallest value size and every
+// pipeline depth of the matrix, against Redis and redis-fast with
+// appendonly yes and the same appendfsync (everysec, then always; the
+// other AOF settings at their defaults), each in a fresh directory of its
+// own under the temporary directory (the report names its file system),
+// and against redis-fast without persistence, the three back to back in
+// each round. The report checks issue 5's bar: with everysec redis-fast
+// keeps at least 0.9x of its own SET throughput without persistence, and is
+// ahead of Redis with the AOF at -P 16. -tests aof runs only this; -quick
+// runs the -P 16 cell under everysec only.
+//
 // # Memory
 //
 // A fresh Redis and a fresh redis-fast each get the same -keys keys
@@ -58,10 +84,12 @@
 // A progress line while it runs, then in bench/results (or -out):
 //
 //	REPORT.md   setup, the issue-11 targets, throughput, CPU and latency per
-//	            cell, memory, and what was unsupported
+//	            cell, memory, pub/sub fan-out, and what was unsupported
 //	ratios.svg  redis-fast ÷ Redis per cell, throughput and CPU per request,
 //	            with the ceiling's ratio as a tick
 //	runs.csv    every single run, for anyone who wants to redo the sums
+//	pubsub.csv  every pub/sub run
+//	aof.csv     every run of the append-only file scenario
 //
 // # Reading it
 //

@@ -48,6 +48,7 @@ type options struct {
 	tests     string // comma-separated test names to keep, or "" for all
 	pipelines []int
 	sizes     []int
+	pubsub    []pubsubScenario
 	out       string // directory for REPORT.md, ratios.svg and runs.csv
 	server    string // the redis-fast binary
 	root      string // the module root, where the ceiling is built from
@@ -72,9 +73,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.cpus, "cpus", "", "pin with taskset: `servers:client` CPU lists, e.g. 0:1")
 	fs.IntVar(&o.rounds, "rounds", 3, "times each cell runs on each server")
 	fs.IntVar(&o.requests, "n", 25000, "requests of a light -P 1 cell; -P 16 cells run 10x as many, heavy tests fewer")
-	fs.IntVar(&o.keys, "keys", 1000000, "keys loaded for the memory table; 0 skips it")
+	fs.IntVar(&o.keys, "keys", 1000000, "keys loaded for the memory table and the replication full sync; 0 skips them")
 	fs.IntVar(&o.clients, "c", 50, "redis-benchmark parallel connections")
 	fs.StringVar(&o.tests, "tests", "", "comma-separated `names` of the tests to run, from "+strings.Join(names, " "))
+	pubsub := fs.String("pubsub", "1x100,10x100", "pub/sub fan-out scenarios, `PxS` (P publishers, S subscribers, one channel), comma-separated, or none")
 	fs.StringVar(&o.out, "out", "", "report directory (default bench/results in the module)")
 	fs.StringVar(&o.server, "server", "", "the redis-fast binary (default ./redis-fast in the module)")
 	if err := fs.Parse(args); err != nil {
@@ -82,6 +84,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if o.pubsub, err = parsePubsub(*pubsub); err != nil {
+		return o, err
 	}
 	if o.quick {
 		set := map[string]bool{}

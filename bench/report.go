@@ -29,6 +29,9 @@ type results struct {
 	samples []sample
 	sums    []summary
 	memory  []memResult
+	pubsub  []pubsubResult
+	repl    replResults
+	aof     aofResults
 }
 
 // write saves REPORT.md, the chart and the raw runs into the directory.
@@ -41,6 +44,21 @@ func (r *results) write(dir string) error {
 	}
 	if err := writeFile(filepath.Join(dir, chartFile), func(w io.Writer) error { return writeChart(w, r.sums) }); err != nil {
 		return err
+	}
+	if len(r.pubsub) > 0 {
+		if err := writeFile(filepath.Join(dir, pubsubFile), r.writePubsubRuns); err != nil {
+			return err
+		}
+	}
+	if len(r.repl.runs)+len(r.repl.syncs) > 0 {
+		if err := writeFile(filepath.Join(dir, replicationFile), r.writeReplicationRuns); err != nil {
+			return err
+		}
+	}
+	if len(r.aof.runs) > 0 {
+		if err := writeFile(filepath.Join(dir, aofFile), r.writeAOFRuns); err != nil {
+			return err
+		}
 	}
 	return writeFile(filepath.Join(dir, reportFile), r.writeReport)
 }
@@ -92,6 +110,9 @@ func (r *results) writeReport(w io.Writer) error {
 	r.writeThroughput(p)
 	r.writeLatency(p)
 	r.writeMemory(p)
+	r.writePubsub(p)
+	r.writeReplication(p)
+	r.writeAOF(p)
 	r.writeProblems(p)
 	return p.err
 }

@@ -39,21 +39,32 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	prog := newProgress(stderr, len(cells), o.rounds)
 	fmt.Fprintf(stderr, "bench: %d cells x %d rounds x 3 servers; report in %s\n", len(cells), o.rounds, o.out)
 
-	f, err := startFleet(o, tmp, ceilingBin, cells)
-	if err != nil {
-		return err
+	if len(cells) > 0 {
+		f, err := startFleet(o, tmp, ceilingBin, cells)
+		if err != nil {
+			return err
+		}
+		defer f.stop() // already done on the way out, unless something panicked
+		res.machine.noteServers(f)
+		r := newRunner(o, cells, f, prog)
+		err = r.setUp()
+		if err == nil {
+			r.warmUp(ctx)
+			res.samples, err = r.rounds(ctx)
+		}
+		f.stop() // before the memory runs, which want the machine to themselves
+		if err != nil {
+			return err
+		}
 	}
-	defer f.stop() // already done on the way out, unless something panicked
-	res.machine.noteServers(f)
-	r := newRunner(o, cells, f, prog)
-	err = r.setUp()
-	if err == nil {
-		r.warmUp(ctx)
-		res.samples, err = r.rounds(ctx)
+	if o.pubsubWanted() {
+		res.pubsub = runPubsub(ctx, o, tmp, prog)
 	}
-	f.stop() // before the memory runs, which want the machine to themselves
-	if err != nil {
-		return err
+	if o.replicationWanted() {
+		res.repl = runReplication(ctx, o, tmp, prog)
+	}
+	if o.aofWanted() {
+		res.aof = runAOF(ctx, o, tmp, prog)
 	}
 	if o.keys > 0 {
 		serverCPUs, _, _ := strings.Cut(o.cpus, ":")
