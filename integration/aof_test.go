@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -1125,5 +1126,60 @@ func TestAOFAlwaysStreamingClient(t *testing.T) {
 			t.Fatalf("round %d: %v", round, err)
 		}
 		conn.Close()
+	}
+}
+
+// TestAOFWriteErrorRefusesWrites: when the AOF cannot be written (a full
+// disk: the next incremental file is made to be /dev/full), writes and
+// PING get Redis's MISCONF error while reads go on, and INFO says
+// aof_last_write_status:err, on both servers alike.
+func TestAOFWriteErrorRefusesWrites(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Fatalf("this test needs /dev/full: %v", err)
+	}
+	run := func(name string, start func(dir string) *process) []string {
+		dir := t.TempDir()
+		p := start(dir)
+		defer p.Stop()
+		c := dialRaw(t, p.Addr())
+		c.Do("SET", "k", "before")
+		// The rewrite switches appending to the next incremental file,
+		// which is the full device.
+		_, incrs := aofFiles(t, dir)
+		last := incrs[len(incrs)-1] // appendonly.aof.<seq>.incr.aof
+		seq, err := strconv.Atoi(strings.Split(last, ".")[2])
+		if err != nil {
+			t.Fatalf("incremental file %q", last)
+		}
+		next := filepath.Join(aofDir(dir), fmt.Sprintf("appendonly.aof.%d.incr.aof", seq+1))
+		if err := os.Symlink("/dev/full", next); err != nil {
+			t.Fatal(err)
+		}
+		c.Do("BGREWRITEAOF")
+		waitRewriteDone(t, p.Addr(), 1)
+		c.Do("SET", "k", "lost?") // acknowledged before the writer fails (everysec)
+		waitFor(t, name+" reports the AOF write error", func() (bool, string) {
+			st := info(t, p.Addr(), "persistence")["aof_last_write_status"]
+			return st == "err", "aof_last_write_status:" + st
+		})
+		return []string{
+			c.Do("SET", "k", "after"),
+			c.Do("PING"),
+			c.Do("GET", "k"),
+			c.Do("DEL", "k"),
+		}
+	}
+	ours := run("redis-fast", func(dir string) *process {
+		return startServerIn(t, dir, aofArgs("everysec")...)
+	})
+	theirs := run("redis-server", func(dir string) *process {
+		return startRedisIn(t, dir, "appendfsync everysec")
+	})
+	want := "-MISCONF Errors writing to the AOF file: No space left on device\r\n"
+	if ours[0] != want || ours[1] != want || ours[3] != want {
+		t.Errorf("redis-fast: SET, PING, DEL = %q %q %q, want %q", ours[0], ours[1], ours[3], want)
+	}
+	if !slices.Equal(ours, theirs) {
+		t.Errorf("replies differ:\nredis-fast   %q\nredis-server %q", ours, theirs)
 	}
 }

@@ -102,6 +102,7 @@ func (s *Server) openAOF(man *aof.Manifest, start int64) error {
 		OnData:    s.feedReplicas,
 		Timestamp: cfg.AOFTimestampEnabled,
 		Logf:      s.log.Warningf,
+		OnHealth:  s.updateWriteGate,
 	}, s.ks.Log, man, start)
 	if err != nil {
 		return err

@@ -52,6 +52,10 @@ type Writer struct {
 	// the offset just past it (replication's backlog).
 	onData func(data []byte, end int64)
 	logf   func(format string, args ...any)
+	// onHealth and failing: see Config.OnHealth; failing is what Status
+	// reports, set after onHealth has run.
+	onHealth func()
+	failing  atomic.Bool
 
 	mu        sync.Mutex // the fields below, and the file switch
 	man       *Manifest
@@ -96,6 +100,9 @@ type Config struct {
 	Timestamp bool
 	// Logf reports write errors and their recovery, at warning level.
 	Logf func(format string, args ...any)
+	// OnHealth, when set, is called when writing starts or stops failing,
+	// before Status reports it: the server refuses writes meanwhile.
+	OnHealth func()
 }
 
 // Open prepares the AOF in cfg.Dir for appending after a load (man is what
@@ -106,7 +113,8 @@ func Open(cfg Config, log *db.WriteLog, man *Manifest, start int64) (*Writer, er
 	w := &Writer{
 		fsys: cfg.FS, dir: cfg.Dir, prefix: cfg.Prefix, log: log,
 		onSynced: cfg.OnSynced, onData: cfg.OnData, logf: cfg.Logf,
-		written: start, switchAt: -1,
+		onHealth: cfg.OnHealth,
+		written:  start, switchAt: -1,
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	w.policy.Store(cfg.Policy)
@@ -135,9 +143,20 @@ func Open(cfg Config, log *db.WriteLog, man *Manifest, start int64) (*Writer, er
 		w.provisional = true
 	}
 	w.man = man
-	if n := len(man.incrs); n > 0 && !w.provisional {
+	open := w.fsys.Append
+	switch n := len(man.incrs); {
+	case w.provisional:
+		// What is logged before the first rewrite's snapshot is in the
+		// base that rewrite writes, so this file only bridges the wait:
+		// a temporary name outside the numbering, history once the base
+		// is in (Redis names it the same way).
+		_, seq := man.nextSeqs()
+		w.incr = fileInfo{name: "temp-" + w.prefix + ".incr", seq: seq - 1, kind: typeIncr}
+		man.incrs = append(man.incrs, w.incr)
+		open = w.fsys.Create
+	case n > 0:
 		w.incr = man.incrs[n-1]
-	} else {
+	default:
 		_, seq := man.nextSeqs()
 		w.incr = fileInfo{name: incrName(w.prefix, seq), seq: seq, kind: typeIncr}
 		man.incrs = append(man.incrs, w.incr)
@@ -145,7 +164,7 @@ func Open(cfg Config, log *db.WriteLog, man *Manifest, start int64) (*Writer, er
 			return nil, err
 		}
 	}
-	f, err := w.fsys.Append(w.path(w.incr.name))
+	f, err := open(w.path(w.incr.name))
 	if err != nil {
 		return nil, fmt.Errorf("aof: %w", err)
 	}
@@ -209,7 +228,23 @@ func (w *Writer) Run() {
 			spare = w.drain(spare)
 		}
 		w.sync(false)
+		w.noteHealth()
 	}
+}
+
+// noteHealth publishes a change between writing and failing: first to
+// onHealth, then to Status.
+func (w *Writer) noteHealth() {
+	w.mu.Lock()
+	failing := w.err() != nil
+	w.mu.Unlock()
+	if failing == w.failing.Load() {
+		return
+	}
+	if w.onHealth != nil {
+		w.onHealth()
+	}
+	w.failing.Store(failing)
 }
 
 // drain writes what the log holds, after what an earlier failed write left
@@ -402,7 +437,7 @@ func (w *Writer) Status() Status {
 	return Status{
 		CurrentSize:  w.baseSize + w.incrSize,
 		BaseSize:     w.baseSize,
-		WriteOK:      w.writeErr == nil && w.syncErr == nil,
+		WriteOK:      !w.failing.Load(),
 		WriteErr:     w.err(),
 		DelayedFsync: w.delayed.Load(),
 		Buffered:     w.log.Offset() - w.written,
