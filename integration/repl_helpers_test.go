@@ -37,7 +37,8 @@ func startMaster(t testing.TB, args ...string) *process {
 func startReplica(t testing.TB, addr string, args ...string) *process {
 	t.Helper()
 	host, port, _ := strings.Cut(addr, ":")
-	p := startServer(t, append([]string{"--replicaof", host + " " + port, "--repl-diskless-sync-delay", "0"}, args...)...)
+	p := startServer(t, append([]string{"--replicaof", host + " " + port, "--repl-diskless-sync-delay", "0",
+		"--enable-debug-command", "yes"}, args...)...)
 	waitLinkUp(t, p)
 	return p
 }

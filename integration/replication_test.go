@@ -34,10 +34,15 @@ func compareWithMaster(t *testing.T, master *process, replicas ...*process) {
 	t.Helper()
 	waitInSync(t, master, replicas...)
 	want := dumpDataset(t, master.Addr())
+	digest := dialRaw(t, master.Addr()).Do("DEBUG", "DIGEST")
 	for _, r := range replicas {
-		sameDataset(t, "the replica on port "+strconv.Itoa(r.Port), want, dumpDataset(t, r.Addr()))
+		name := "the replica on port " + strconv.Itoa(r.Port)
+		sameDataset(t, name, want, dumpDataset(t, r.Addr()))
+		if got := dialRaw(t, r.Addr()).Do("DEBUG", "DIGEST"); got != digest {
+			t.Errorf("%s: DEBUG DIGEST %q, the master's %q", name, got, digest)
+		}
 	}
-	t.Logf("%d keys alike on the master and %d replica(s)", len(want), len(replicas))
+	t.Logf("%d keys alike on the master and %d replica(s), digest %q", len(want), len(replicas), digest)
 }
 
 // A master and two replicas under a write load of every type, in several
@@ -156,7 +161,8 @@ func TestReplRestartedReplicaContinues(t *testing.T) {
 	s := seed(t)
 	m := startMaster(t)
 	dir := t.TempDir()
-	args := []string{"--replicaof", "127.0.0.1 " + strconv.Itoa(m.Port), "--repl-diskless-sync-delay", "0"}
+	args := []string{"--replicaof", "127.0.0.1 " + strconv.Itoa(m.Port), "--repl-diskless-sync-delay", "0",
+		"--enable-debug-command", "yes"}
 	r := startServerIn(t, dir, args...)
 	waitLinkUp(t, r)
 	writeLoad(t, m.Addr(), s, loadOptions{conns: 2, commands: 300, dbs: 3})

@@ -3,6 +3,7 @@ package loop
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"net"
 	"strconv"
 	"time"
@@ -109,6 +110,16 @@ func cmdDebug(s *Server, cl *client, argv [][]byte) {
 		debugReload(s, cl, argv[2:])
 	case proto.EqualFold(sub, "POPULATE") && len(argv) >= 3 && len(argv) <= 5:
 		debugPopulate(s, cl, argv[2:])
+	case proto.EqualFold(sub, "DIGEST") && len(argv) == 2:
+		dg := s.ks.DatasetDigest()
+		cl.w.Simple(hex.EncodeToString(dg[:]))
+	case proto.EqualFold(sub, "DIGEST-VALUE") && len(argv) >= 2:
+		d := cl.ctx.DB
+		cl.w.ArrayLen(len(argv) - 2)
+		for _, key := range argv[2:] {
+			dg := d.ValueDigest(key)
+			cl.w.Simple(hex.EncodeToString(dg[:]))
+		}
 	case proto.EqualFold(sub, "SET-ACTIVE-EXPIRE") && len(argv) == 3:
 		n, _ := strconv.Atoi(string(argv[2]))
 		s.activeExpire.Store(n != 0)
@@ -121,6 +132,10 @@ func cmdDebug(s *Server, cl *client, argv [][]byte) {
 
 func debugHelp(cl *client) {
 	writeHelp(&cl.w, "DEBUG", []string{
+		"DIGEST",
+		"    Output a hex signature representing the current DB content.",
+		"DIGEST-VALUE <key> [<key> ...]",
+		"    Output a hex signature of the values of all the specified keys.",
 		"POPULATE <count> [<prefix>] [<size>]",
 		"    Create <count> string keys named key:<num>. If <prefix> is specified then",
 		"    it is used instead of the 'key' prefix. These are not propagated to",

@@ -29,13 +29,28 @@ type Logger struct {
 	w     io.Writer
 	level atomic.Int32
 	pid   int
+	role  atomic.Uint32 // 'M' master, 'S' replica, as Redis marks its lines
 }
 
 // NewLogger returns a logger writing lines at level and above to w.
 func NewLogger(w io.Writer, level int) *Logger {
 	l := &Logger{w: w, pid: os.Getpid()}
 	l.level.Store(int32(level))
+	l.role.Store('M')
 	return l
+}
+
+// SetReplica marks the lines that follow as a replica's ('S') or a
+// master's ('M').
+func (l *Logger) SetReplica(replica bool) {
+	if l == nil {
+		return
+	}
+	if replica {
+		l.role.Store('S')
+	} else {
+		l.role.Store('M')
+	}
 }
 
 // Logf writes one line at level.
@@ -44,7 +59,7 @@ func (l *Logger) Logf(level int, format string, args ...any) {
 		return
 	}
 	now := time.Now()
-	line := fmt.Sprintf("%d:M %s %c %s\n", l.pid, now.Format("02 Jan 2006 15:04:05.000"),
+	line := fmt.Sprintf("%d:%c %s %c %s\n", l.pid, rune(l.role.Load()), now.Format("02 Jan 2006 15:04:05.000"),
 		levelMarks[level], fmt.Sprintf(format, args...))
 	l.mu.Lock()
 	io.WriteString(l.w, line)
