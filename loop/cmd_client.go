@@ -294,15 +294,25 @@ func (s *Server) kill(me, target *client) {
 	target.conn.Close()
 }
 
-// CLIENT PAUSE timeout [WRITE | ALL]
-func cmdClientPause(s *Server, cl *client, argv [][]byte) {
-	ms, ok := proto.ParseInt(argv[2])
+// parseTimeoutMs reads a timeout in milliseconds (CLIENT PAUSE, WAIT),
+// replying Redis's error when it is not a non-negative integer.
+func parseTimeoutMs(cl *client, arg []byte) (int64, bool) {
+	ms, ok := proto.ParseInt(arg)
 	if !ok {
 		cl.w.Error("ERR timeout is not an integer or out of range")
-		return
+		return 0, false
 	}
 	if ms < 0 {
 		cl.w.Error("ERR timeout is negative")
+		return 0, false
+	}
+	return ms, true
+}
+
+// CLIENT PAUSE timeout [WRITE | ALL]
+func cmdClientPause(s *Server, cl *client, argv [][]byte) {
+	ms, ok := parseTimeoutMs(cl, argv[2])
+	if !ok {
 		return
 	}
 	all := true

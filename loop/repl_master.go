@@ -523,13 +523,8 @@ func cmdWait(s *Server, cl *client, argv [][]byte) {
 		cl.w.Error("ERR value is not an integer or out of range")
 		return
 	}
-	ms, ok := proto.ParseInt(argv[2])
+	ms, ok := parseTimeoutMs(cl, argv[2])
 	if !ok {
-		cl.w.Error("ERR timeout is not an integer or out of range")
-		return
-	}
-	if ms < 0 {
-		cl.w.Error("ERR timeout is negative")
 		return
 	}
 	offset := cl.ctx.LogOffset

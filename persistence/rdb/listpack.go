@@ -256,9 +256,15 @@ func lpBacklen(b []byte) (int, bool) {
 // calling fn with each pair; an odd number of entries is an error. The
 // bytes are valid during the call only.
 func lpPairs(blob []byte, fn func(a, b lpEntry) error) error {
+	return pairs("listpack", lpEach, blob, fn)
+}
+
+// pairs walks the entries each yields of blob two at a time; what names
+// the encoding in the error about a lone last entry.
+func pairs(what string, each func([]byte, func(lpEntry) error) error, blob []byte, fn func(a, b lpEntry) error) error {
 	var first lpEntry
 	odd := false
-	err := lpEach(blob, func(e lpEntry) error {
+	err := each(blob, func(e lpEntry) error {
 		if !odd {
 			first, odd = e, true
 			return nil
@@ -267,7 +273,7 @@ func lpPairs(blob []byte, fn func(a, b lpEntry) error) error {
 		return fn(first, e)
 	})
 	if err == nil && odd {
-		err = blobErrorf("listpack of pairs has an odd number of entries")
+		err = blobErrorf("%s of pairs has an odd number of entries", what)
 	}
 	return err
 }

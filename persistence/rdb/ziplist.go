@@ -142,20 +142,7 @@ func zlDecodeInt(blob []byte, p, q int) (lpEntry, int, error) {
 
 // zlPairs walks a ziplist of pairs (a hash or a sorted set).
 func zlPairs(blob []byte, fn func(a, b lpEntry) error) error {
-	var first lpEntry
-	odd := false
-	err := zlEach(blob, func(e lpEntry) error {
-		if !odd {
-			first, odd = e, true
-			return nil
-		}
-		odd = false
-		return fn(first, e)
-	})
-	if err == nil && odd {
-		err = blobErrorf("ziplist of pairs has an odd number of entries")
-	}
-	return err
+	return pairs("ziplist", zlEach, blob, fn)
 }
 
 const (
