@@ -11,8 +11,8 @@
 // It needs redis-server and redis-benchmark on PATH (apt-get install -y
 // redis-server redis-tools) and the ./redis-fast binary that make build
 // writes. Everything listens on 127.0.0.1, on free ports, with persistence
-// off (but in the append-only file scenario); every process the bench starts
-// is stopped by PID before it exits.
+// off (but in the append-only file and BGSAVE scenarios); every process the
+// bench starts is stopped by PID before it exits.
 //
 // # What runs
 //
@@ -72,6 +72,19 @@
 // ahead of Redis with the AOF at -P 16. -tests aof runs only this; -quick
 // runs the -P 16 cell under everysec only.
 //
+// # BGSAVE
+//
+// bgsave.go loads -keys keys (as the memory table does) into a fresh Redis
+// and a fresh redis-fast, each with no save points, no AOF and its dump in
+// a directory of its own, and sends BGSAVE while a probe of four
+// connections sends GETs and SETs of random existing keys back to back,
+// timing every request. It reports the time from BGSAVE sent until INFO
+// persistence says it is done, the worst and the p99 latency of the probe
+// requests that overlapped that time (Redis's fork, inside BGSAVE's reply,
+// shows there), and the dump's size; the servers' order flips every round.
+// -tests bgsave runs only this; -quick runs it once (with -quick's 100000
+// keys); -keys 0 skips it.
+//
 // # Memory
 //
 // A fresh Redis and a fresh redis-fast each get the same -keys keys
@@ -90,6 +103,7 @@
 //	runs.csv    every single run, for anyone who wants to redo the sums
 //	pubsub.csv  every pub/sub run
 //	aof.csv     every run of the append-only file scenario
+//	bgsave.csv  every run of the BGSAVE scenario
 //
 // # Reading it
 //

@@ -73,7 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.cpus, "cpus", "", "pin with taskset: `servers:client` CPU lists, e.g. 0:1")
 	fs.IntVar(&o.rounds, "rounds", 3, "times each cell runs on each server")
 	fs.IntVar(&o.requests, "n", 25000, "requests of a light -P 1 cell; -P 16 cells run 10x as many, heavy tests fewer")
-	fs.IntVar(&o.keys, "keys", 1000000, "keys loaded for the memory table and the replication full sync; 0 skips them")
+	fs.IntVar(&o.keys, "keys", 1000000, "keys loaded for the memory table, the replication full sync and the BGSAVE scenario; 0 skips them")
 	fs.IntVar(&o.clients, "c", 50, "redis-benchmark parallel connections")
 	fs.StringVar(&o.tests, "tests", "", "comma-separated `names` of the tests to run, from "+strings.Join(names, " "))
 	pubsub := fs.String("pubsub", "1x100,10x100", "pub/sub fan-out scenarios, `PxS` (P publishers, S subscribers, one channel), comma-separated, or none")

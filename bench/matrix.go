@@ -165,7 +165,7 @@ func hasName(list, key string) bool {
 
 func known(name string) bool {
 	if strings.EqualFold(strings.TrimSpace(name), pubsubTest) || strings.EqualFold(strings.TrimSpace(name), replicationTest) ||
-		strings.EqualFold(strings.TrimSpace(name), aofTest) {
+		strings.EqualFold(strings.TrimSpace(name), aofTest) || strings.EqualFold(strings.TrimSpace(name), bgsaveTest) {
 		return true
 	}
 	for _, t := range tests {

@@ -32,6 +32,7 @@ type results struct {
 	pubsub  []pubsubResult
 	repl    replResults
 	aof     aofResults
+	bgsave  []bgsaveRun
 }
 
 // write saves REPORT.md, the chart and the raw runs into the directory.
@@ -57,6 +58,11 @@ func (r *results) write(dir string) error {
 	}
 	if len(r.aof.runs) > 0 {
 		if err := writeFile(filepath.Join(dir, aofFile), r.writeAOFRuns); err != nil {
+			return err
+		}
+	}
+	if len(r.bgsave) > 0 {
+		if err := writeFile(filepath.Join(dir, bgsaveFile), r.writeBgsaveRuns); err != nil {
 			return err
 		}
 	}
@@ -113,6 +119,7 @@ func (r *results) writeReport(w io.Writer) error {
 	r.writePubsub(p)
 	r.writeReplication(p)
 	r.writeAOF(p)
+	r.writeBgsave(p)
 	r.writeProblems(p)
 	return p.err
 }

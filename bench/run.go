@@ -66,6 +66,9 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	if o.aofWanted() {
 		res.aof = runAOF(ctx, o, tmp, prog)
 	}
+	if o.bgsaveWanted() {
+		res.bgsave = runBgsave(ctx, o, tmp, prog)
+	}
 	if o.keys > 0 {
 		serverCPUs, _, _ := strings.Cut(o.cpus, ":")
 		for _, l := range []launcher{redisLauncher(), fastLauncher(o)} {

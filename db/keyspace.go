@@ -74,6 +74,9 @@ type Keyspace struct {
 	StreamMu sync.Mutex
 	// snap is the snapshot being written, if any; epochs numbers them.
 	snap   atomic.Pointer[Snapshot]
+	// OnSnapshot, when set, is called as a snapshot begins (no lock held):
+	// the server makes room on the CPU for the goroutine that walks it.
+	OnSnapshot func()
 	epochs atomic.Uint32
 }
 

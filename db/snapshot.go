@@ -1,6 +1,9 @@
 package db
 
-import "errors"
+import (
+	"errors"
+	"runtime"
+)
 
 // A snapshot is a point-in-time view of the whole keyspace, written out
 // while the server goes on serving: the RDB dump (BGSAVE), the AOF rewrite's
@@ -51,6 +54,14 @@ const snapChunk = 256
 // must happen at exactly the snapshot's point (the AOF rewrite opens its
 // next file there). The log's next entry starts with a SELECT.
 func (ks *Keyspace) BeginSnapshot(now int64, atStart func(offset int64)) (*Snapshot, error) {
+	s, err := ks.beginSnapshot(now, atStart)
+	if err == nil && ks.OnSnapshot != nil {
+		ks.OnSnapshot()
+	}
+	return s, err
+}
+
+func (ks *Keyspace) beginSnapshot(now int64, atStart func(offset int64)) (*Snapshot, error) {
 	ks.StreamMu.Lock()
 	defer ks.StreamMu.Unlock()
 	for _, d := range ks.dbs {
@@ -151,6 +162,10 @@ func (s *Snapshot) walkShard(d *DB, sh *shard, visit SnapshotVisitor, flush func
 		if err := flush(); err != nil {
 			return err
 		}
+		// Let a reactor that waits for a P have this one: the walk is
+		// CPU work that must not delay clients by a whole scheduler
+		// time slice.
+		runtime.Gosched()
 		if cursor == 0 {
 			break
 		}

@@ -3,6 +3,7 @@ package loop
 import (
 	"os"
 	"runtime"
+	"sync"
 	"time"
 )
 
@@ -23,10 +24,17 @@ import (
 // reactors were (the time spent running commands, across all of them) and
 // adds a P, up to one per reactor, when the Ps it has are mostly busy, and
 // gives one back when the rest would do.
+//
+// A background snapshot (BGSAVE, an AOF rewrite, a full sync) is work the
+// reactors' busy time does not count: with one P, the snapshot goroutine
+// would hold it and the reactors would get it back only when the scheduler
+// preempts it, every 10 ms, so clients would wait that long. While a
+// snapshot runs the tuner gives the server every P it may have.
 
-// procTuner decides the number of Ps. It is used by the cron goroutine
-// only.
+// procTuner decides the number of Ps, from the cron goroutine, and boosts
+// it when a snapshot begins.
 type procTuner struct {
+	mu       sync.Mutex // boost comes from the goroutine that starts a snapshot
 	enabled  bool
 	max      int
 	cur      int
@@ -55,11 +63,17 @@ func newProcTuner(loops int) *procTuner {
 	return t
 }
 
-// observe takes the reactors' total busy time (ns) at now and returns the
-// number of Ps to use, changing GOMAXPROCS when the answer changes.
-func (t *procTuner) observe(busy int64, now time.Time) int {
+// observe takes the reactors' total busy time (ns) at now, and whether a
+// snapshot runs in the background, and returns the number of Ps to use,
+// changing GOMAXPROCS when the answer changes.
+func (t *procTuner) observe(busy int64, now time.Time, background bool) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if !t.enabled {
 		return t.cur
+	}
+	if background {
+		t.boostLocked()
 	}
 	if t.lastAt.IsZero() || now.Sub(t.lastAt) < procsPeriod {
 		if t.lastAt.IsZero() {
@@ -74,6 +88,22 @@ func (t *procTuner) observe(busy int64, now time.Time) int {
 		runtime.GOMAXPROCS(next)
 	}
 	return t.cur
+}
+
+// boost gives the server every P it may have, at once: a snapshot begins.
+func (t *procTuner) boost() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.enabled {
+		t.boostLocked()
+	}
+}
+
+func (t *procTuner) boostLocked() {
+	if t.cur < t.max {
+		t.cur = t.max
+		runtime.GOMAXPROCS(t.max)
+	}
 }
 
 // nextProcs is the decision itself: from cur Ps (at most max) and the busy

@@ -111,6 +111,7 @@ func New(cfg Config, log *Logger) *Server {
 	s.ks.OnEvents = s.publishEventList
 	s.persist.fs = persistence.OS{}
 	s.tuner = newProcTuner(cfg.loops())
+	s.ks.OnSnapshot = s.tuner.boost
 	s.procs.Store(int32(s.tuner.cur))
 	s.commands = buildCommandTable(rdb.DumpCommands(s.rdbFormat))
 	s.index = newCommandIndex(s.commands)
@@ -247,7 +248,7 @@ func (s *Server) cron(stop <-chan struct{}) {
 		}
 		sum := s.sumStats()
 		s.opsRate.Store(rate.sample(time.Now(), sum.commands.Load()))
-		s.procs.Store(int32(procs.observe(sum.busy.Load(), time.Now())))
+		s.procs.Store(int32(procs.observe(sum.busy.Load(), time.Now(), s.ks.Snapshotting())))
 		s.closeIdleClients()
 		s.maybeRewriteAOF()
 		s.replicationCron()
