@@ -73,11 +73,11 @@ type Keyspace struct {
 	// exactly the data at its log offset.
 	StreamMu sync.Mutex
 	// snap is the snapshot being written, if any; epochs numbers them.
-	snap   atomic.Pointer[Snapshot]
+	snap atomic.Pointer[Snapshot]
 	// OnSnapshot, when set, is called as a snapshot begins (no lock held):
 	// the server makes room on the CPU for the goroutine that walks it.
 	OnSnapshot func()
-	epochs atomic.Uint32
+	epochs     atomic.Uint32
 }
 
 // NewKeyspace returns n empty databases.
