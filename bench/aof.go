@@ -174,31 +174,11 @@ func measureAOF(ctx context.Context, p *process, clientCPUs string, clients int,
 		return
 	}
 	run.figures, run.cpu = f, after-before
-	if fields, err := infoOf(p.port, "persistence"); err == nil {
+	if fields, err := infoFields(p.port, "persistence"); err == nil {
 		if n, err := strconv.ParseInt(fields["aof_current_size"], 10, 64); err == nil {
 			run.size = n
 		}
 	}
-}
-
-// infoOf reads one INFO section as a map of its fields.
-func infoOf(port int, section string) (map[string]string, error) {
-	c, err := dial(port)
-	if err != nil {
-		return nil, err
-	}
-	defer c.close()
-	r, err := c.do("INFO", section)
-	if err != nil {
-		return nil, err
-	}
-	fields := map[string]string{}
-	for _, line := range strings.Split(r.str, "\r\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok {
-			fields[k] = v
-		}
-	}
-	return fields, nil
 }
 
 // aofMedian is the median of value over the successful runs of server at
