@@ -85,7 +85,7 @@ func (c *Ctx) Propagate(argv ...[]byte) {
 
 // logEntry adds one command to the pending batch, when the log records.
 func (c *Ctx) logEntry(db int, argv [][]byte) {
-	if c.KS.Log.Enabled() && !c.FromMaster {
+	if c.KS.Log.Enabled() && !c.FromMaster && !c.KS.Following.Load() {
 		c.pending.add(db, argv)
 	}
 }

@@ -74,6 +74,11 @@ type Keyspace struct {
 	StreamMu sync.Mutex
 	// snap is the snapshot being written, if any; epochs numbers them.
 	snap atomic.Pointer[Snapshot]
+	// Following is set on a replica: its write log carries its master's
+	// stream alone, byte for byte, so that offsets agree along the chain;
+	// the writes of its own clients (replica-read-only no) stay local, as
+	// Redis keeps them.
+	Following atomic.Bool
 	// OnSnapshot, when set, is called as a snapshot begins (no lock held):
 	// the server makes room on the CPU for the goroutine that walks it.
 	OnSnapshot func()

@@ -1,5 +1,7 @@
 package db
 
+import "time"
+
 // Commands that span databases (MOVE, COPY, SWAPDB, FLUSHALL) carry the
 // MultiDB flag: the dispatcher locks nothing for them and they lock here, in
 // the global order LOCKS.md records: the lower database id first, and inside
@@ -99,9 +101,22 @@ func (d *DB) flush() int {
 // Replace puts the contents of fresh (a keyspace built apart, such as a
 // replica's full sync) in place of ks's, every database at once, under
 // every lock; ks's databases keep their identity, fresh gets the old data.
+//
+// A running snapshot must end first: it would hand out some of the old keys
+// and some of the new under the old point in time. (Redis kills a saving
+// child instead; here the wait is as long as the rest of the walk.)
 func (ks *Keyspace) Replace(fresh *Keyspace) {
-	for _, d := range ks.dbs {
-		d.Lock(EveryShard, true)
+	for {
+		for _, d := range ks.dbs {
+			d.Lock(EveryShard, true)
+		}
+		if ks.snap.Load() == nil {
+			break
+		}
+		for _, d := range ks.dbs {
+			d.Unlock(EveryShard, true)
+		}
+		time.Sleep(time.Millisecond)
 	}
 	for i, d := range ks.dbs {
 		if i < len(fresh.dbs) {

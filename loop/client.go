@@ -67,7 +67,8 @@ type client struct {
 	// link, or a client waiting in WAIT.
 	noTimeout atomic.Bool
 	// multi is the open transaction (MULTI); nil outside one.
-	multi *multiState
+	multi   *multiState
+	execing bool // set while EXEC runs the queued commands
 	// watched are the WATCHed keys; watcher is flagged when one changes.
 	watched []watchedKey
 	watcher db.Watcher

@@ -170,9 +170,11 @@ func cmdExec(s *Server, cl *client, argv [][]byte) {
 	cl.w.ArrayLen(len(tx.cmds))
 	cl.ctx.LocksHeld = true
 	cl.ctx.BeginTx()
+	cl.execing = true
 	for _, q := range tx.cmds {
 		s.runLocked(cl, q.cmd, q.argv, now)
 	}
+	cl.execing = false
 	cl.ctx.EndTx()
 	cl.ctx.LocksHeld = false
 	locks.unlock(s.ks)

@@ -302,12 +302,19 @@ func (s *Server) loadRDBFile() error {
 }
 
 // restoreReplication takes up the replication history a dump recorded:
-// its id and offset, and an empty backlog from that offset on.
+// its id and offset, and an empty backlog from that offset on. A replica
+// goes on under that id, to ask its master to continue; a master starts
+// a new history there, keeping the old id as replid2 up to that offset (as
+// Redis 7.0 does): a replica that saw more under the old id than the dump
+// holds must not be continued into this one.
 func (s *Server) restoreReplication(id string, offset int64) {
 	s.ks.Log.Reset(offset)
 	s.repl.ids.Follow(id)
+	if !s.isReplica() && s.config().ReplicaOf == "" {
+		s.repl.ids.Shift(offset)
+	}
 	s.repl.mu.Lock()
-	s.repl.backlog = replication.NewBacklog(int(s.config().ReplBacklogSize), offset)
+	s.repl.backlog = replication.NewBacklog(replication.BacklogSize(s.config().ReplBacklogSize), offset)
 	s.ks.Log.Enable()
 	s.startPumpLocked()
 	s.repl.mu.Unlock()

@@ -65,6 +65,7 @@ type replState struct {
 // and the replicaof setting CONFIG GET and CONFIG REWRITE report.
 func (s *Server) setRole(replica bool, master string) {
 	s.repl.replica.Store(replica)
+	s.ks.Following.Store(replica)
 	s.log.SetReplica(replica)
 	s.cfgMu.Lock()
 	s.cfg.ReplicaOf = master

@@ -528,7 +528,7 @@ func cmdWait(s *Server, cl *client, argv [][]byte) {
 		return
 	}
 	offset := cl.ctx.LogOffset
-	if n := s.ackedReplicas(offset); n >= int(want) || cl.multi != nil {
+	if n := s.ackedReplicas(offset); n >= int(want) || cl.execing {
 		cl.w.Int(int64(n))
 		return
 	}

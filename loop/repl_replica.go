@@ -211,7 +211,7 @@ func (l *masterLink) session() error {
 	default:
 	}
 	l.s.log.Noticef("MASTER <-> REPLICA sync started")
-	r := bufio.NewReaderSize(conn, 1<<16)
+	r := bufio.NewReaderSize(idleLimited{conn, l.s}, 1<<16)
 	if err := l.handshake(r); err != nil {
 		return err
 	}
@@ -293,6 +293,19 @@ func (l *masterLink) handshake(r *bufio.Reader) error {
 	return nil
 }
 
+// idleLimited reads the link with repl-timeout as the limit of silence,
+// not of the whole transfer: each read gets the full timeout again, so a
+// big payload that keeps coming is never cut off.
+type idleLimited struct {
+	conn net.Conn
+	s    *Server
+}
+
+func (c idleLimited) Read(p []byte) (int, error) {
+	c.conn.SetReadDeadline(time.Now().Add(time.Duration(c.s.config().ReplTimeout) * time.Second))
+	return c.conn.Read(p)
+}
+
 // call sends a command and reads a one-line reply. Empty lines before it
 // are the master's keep-alives while it prepares a reply (PSYNC's).
 func (l *masterLink) call(r *bufio.Reader, argv ...[]byte) (string, error) {
@@ -300,7 +313,6 @@ func (l *masterLink) call(r *bufio.Reader, argv ...[]byte) (string, error) {
 		return "", err
 	}
 	for {
-		l.conn.SetReadDeadline(time.Now().Add(time.Duration(l.s.config().ReplTimeout) * time.Second))
 		line, err := r.ReadString('\n')
 		if err != nil {
 			return "", err
@@ -364,6 +376,15 @@ func (l *masterLink) fullSync(r *bufio.Reader, reply string) error {
 	// The stream after the dump goes on in the database the master's own
 	// stream was in (a master's starts with a SELECT anyway).
 	s.setReplStreamDB(info.ReplStreamDB)
+	// The AOF described the old dataset: it is closed, and a new one is
+	// written from the new dataset once it is in place (Redis restarts
+	// its AOF after a sync the same way).
+	hadAOF := s.aofWriter() != nil
+	if hadAOF {
+		if err := s.stopAOF(); err != nil {
+			s.log.Warningf("Closing the AOF before loading the master's dump: %v", err)
+		}
+	}
 	s.ks.Replace(fresh)
 	s.ks.Log.Reset(offset)
 	s.repl.ids.Follow(id)
@@ -373,6 +394,13 @@ func (l *masterLink) fullSync(r *bufio.Reader, reply string) error {
 	s.repl.mu.Unlock()
 	s.dropAllReplicas()
 	s.log.Noticef("MASTER <-> REPLICA sync: Loading DB in memory done")
+	if hadAOF {
+		if err := s.openAOF(nil, offset); err != nil {
+			s.log.Warningf("Reopening the AOF after the sync: %v", err)
+		} else {
+			go s.rewriteAOF()
+		}
+	}
 	return nil
 }
 
@@ -453,6 +481,7 @@ func (l *masterLink) applyStream(r *bufio.Reader) error {
 	master.selectDB(s.ks, int(s.repl.streamDB.Load()))
 	var p proto.Parser
 	buf := make([]byte, 0, 1<<16)
+	var tx []byte // the frames of an open MULTI, logged at its EXEC
 	// applying is true while this goroutine holds ks.StreamMu: from a
 	// frame's dispatch until it is logged, and from MULTI to EXEC, so that
 	// a snapshot never falls inside a transaction either.
@@ -463,7 +492,6 @@ func (l *masterLink) applyStream(r *bufio.Reader) error {
 		}
 	}()
 	for {
-		l.conn.SetReadDeadline(time.Now().Add(time.Duration(s.config().ReplTimeout) * time.Second))
 		if cap(buf)-len(buf) < 16<<10 {
 			grown := make([]byte, len(buf), 2*cap(buf))
 			copy(grown, buf)
@@ -504,8 +532,19 @@ func (l *masterLink) applyStream(r *bufio.Reader) error {
 			// at an offset before it, and a restart would apply it twice.
 			b := newBatch()
 			s.dispatch(master, args, &b)
-			s.ks.Log.AppendRaw(frame)
 			master.w.Buf = master.w.Buf[:0]
+			switch {
+			case master.multi != nil:
+				// Inside MULTI: the offset moves past the transaction only
+				// when EXEC has applied it, as Redis's does, so a link lost
+				// in the middle is continued from the MULTI.
+				tx = append(tx, frame...)
+			case len(tx) > 0:
+				s.ks.Log.AppendRaw(append(tx, frame...))
+				tx = tx[:0]
+			default:
+				s.ks.Log.AppendRaw(frame)
+			}
 			s.repl.streamDB.Store(master.dbIndex.Load())
 			if master.multi == nil {
 				s.ks.StreamMu.Unlock()
