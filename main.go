@@ -7,7 +7,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,7 +17,6 @@ import (
 	"runtime/pprof"
 	"strings"
 	"syscall"
-	"time"
 
 	"redis-fast/loop"
 )
@@ -69,11 +67,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
-		sig := <-sigs
-		log.Warningf("Received %s scheduling shutdown...", sigName(sig))
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
+		// A shutdown whose final save fails leaves the server serving, as
+		// Redis does (the log says why); the next signal tries again.
+		for sig := range sigs {
+			log.Warningf("Received %s scheduling shutdown...", sigName(sig))
+			if srv.Terminate() == nil {
+				return
+			}
+		}
 	}()
 
 	err = srv.Serve()

@@ -126,7 +126,7 @@ func blockingMove(c *Ctx, src, dst []byte, fromLeft, toLeft bool, timeout []byte
 		ServeListMove(c, src, dst, fromLeft, toLeft, rpoplpush)
 		return
 	}
-	if !c.block([][]byte{src}, deadline, false /* nullArray */) {
+	if !c.block([][]byte{src}, deadline, true /* nullArray: Redis 7.0 times out with *-1 */) {
 		c.W.Null()
 	}
 }

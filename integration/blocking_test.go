@@ -73,7 +73,7 @@ func TestBlockingTimeoutAndUnblock(t *testing.T) {
 	if got := c.Do("BLPOP", "q", "0.05"); got != "*-1\r\n" {
 		t.Fatalf("BLPOP timed out = %q", got)
 	}
-	if got := c.Do("BLMOVE", "q", "d", "LEFT", "LEFT", "0.05"); got != "$-1\r\n" {
+	if got := c.Do("BLMOVE", "q", "d", "LEFT", "LEFT", "0.05"); got != "*-1\r\n" {
 		t.Fatalf("BLMOVE timed out = %q", got)
 	}
 	id := strings.TrimSpace(strings.TrimPrefix(c.Do("CLIENT", "ID"), ":"))

@@ -2,13 +2,13 @@ package loop
 
 import (
 	"bufio"
-	"context"
 	"encoding/hex"
 	"net"
 	"strconv"
 	"time"
 
 	"redis-fast/db"
+	"redis-fast/persistence/rdb"
 	"redis-fast/proto"
 )
 
@@ -60,21 +60,38 @@ func cmdShutdown(s *Server, cl *client, argv [][]byte) {
 		cl.w.Error("ERR No shutdown in progress.")
 		return
 	}
+	mode := shutdownDefault
 	switch {
 	case opt.save:
-		s.shutdownMode.Store(1)
+		mode = shutdownSave
 	case opt.nosave:
-		s.shutdownMode.Store(-1)
+		mode = shutdownNoSave
 	}
-	s.log.Warningf("User requested shutdown...")
-	// Stopping the engine waits for every reactor, this one included, so it
-	// cannot run here; the client sees its connection close, as with Redis.
+	if cl.conn == nil {
+		go s.terminate(mode, opt.force) // no connection to answer on
+		return
+	}
+	// The final save may wait for a snapshot that this reactor feeds (a
+	// replica's sync), and stopping the engine waits for every reactor: it
+	// all runs elsewhere, and the client waits as a blocked client does,
+	// its reactor free. It sees its connection close, as with Redis, or,
+	// when the save fails, the error.
+	b := &blockedClient{cl: cl, conn: cl.conn, resp3: cl.w.RESP3, silent: cl.replyMode == replyOff || cl.skipReply}
+	cl.block = b
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
+		if s.terminate(mode, opt.force) != nil {
+			s.finishBlocked(b, proto.AppendError(nil, msgShutdownFailed))
+		}
 	}()
 }
+
+const msgShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs."
+
+// Terminate is what SIGTERM and SIGINT ask for: Redis's shutdown with no
+// option. The final save is written when save points are set, and then the
+// server stops, as Shutdown does. When that save fails the server goes on
+// serving, as Redis does, and Terminate returns the error.
+func (s *Server) Terminate() error { return s.terminate(shutdownDefault, false /* force */) }
 
 const msgDebugDisabled = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 
@@ -164,12 +181,14 @@ func debugHelp(cl *client) {
 }
 
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the dump, then load it back
-// in place of the dataset (or, with NOFLUSH, on top of it).
+// in place of the dataset (or, with NOFLUSH, on top of it: a key already
+// there is an error, unless MERGE lets the dump's value replace it).
 func debugReload(s *Server, cl *client, opts [][]byte) {
-	save, flush := true, true
+	save, flush, merge := true, true, false
 	for _, o := range opts {
 		switch {
 		case proto.EqualFold(o, "MERGE"):
+			merge = true
 		case proto.EqualFold(o, "NOFLUSH"):
 			flush = false
 		case proto.EqualFold(o, "NOSAVE"):
@@ -180,8 +199,8 @@ func debugReload(s *Server, cl *client, opts [][]byte) {
 		}
 	}
 	if save {
-		if err := s.saveRDB(); err != nil {
-			cl.w.Error("ERR Error trying to save the DB: " + err.Error())
+		if _, err := s.saveRDB(); err != nil {
+			cl.w.Error("ERR")
 			return
 		}
 	}
@@ -197,7 +216,8 @@ func debugReload(s *Server, cl *client, opts [][]byte) {
 		target = db.NewKeyspace(s.ks.Len())
 		target.Limits.CopyFrom(&s.ks.Limits)
 	}
-	if _, err := s.loadRDB(bufio.NewReaderSize(f, 1<<16), target, s.isReplica()); err != nil {
+	opt := rdb.LoadOptions{KeepExpired: s.isReplica(), Replace: merge}
+	if _, err := s.loadRDBWith(bufio.NewReaderSize(f, 1<<16), target, opt); err != nil {
 		s.log.Warningf("DEBUG RELOAD: %v", err)
 		cl.w.Error("ERR Error trying to load the RDB dump, check server logs.")
 		return

@@ -37,7 +37,11 @@ type Config struct {
 	SlowlogLogSlowerThan    int64
 	SlowlogMaxLen           int
 	LatencyMonitorThreshold int64
-	Save                    string
+	// Save is the save points, "seconds changes" pairs ("" for none), as
+	// CONFIG GET save prints them. saveRead is set once a config file or
+	// command-line save line has replaced the defaults: the next ones add.
+	Save     string
+	saveRead bool
 	// The RDB file.
 	DBFilename              string
 	RDBCompression          bool
@@ -315,6 +319,129 @@ func replicaofDirective(name string) directive {
 	})
 }
 
+// saveDirective is save, the save points. CONFIG SET replaces them with
+// its value's pairs, split at single spaces as Redis splits it; "" sets
+// none. A config file's save lines add up instead (see addSavePoints).
+func saveDirective() directive {
+	return directive{
+		name: "save",
+		get:  func(c *Config) string { return c.Save },
+		set: func(c *Config, args []string) error {
+			if len(args) != 1 {
+				return errArgs
+			}
+			var words []string
+			if args[0] != "" {
+				words = strings.Split(args[0], " ")
+			}
+			pts, err := parseSaveParams(words)
+			if err != nil {
+				return err
+			}
+			c.Save = formatSavePoints(pts)
+			return nil
+		},
+	}
+}
+
+// addSavePoints applies one save line of a config file or the command line,
+// as Redis does: its pairs (several words, or one word that holds them) are
+// added to those of the lines before, the first line replacing the
+// defaults, and save "" clears them. A line with no word at all, which is
+// what --save "" gives, counts as save "".
+func (c *Config) addSavePoints(args []string) error {
+	if len(args) == 0 || len(args) == 1 && args[0] == "" {
+		c.Save, c.saveRead = "", true
+		return nil
+	}
+	if len(args) == 1 {
+		args = strings.Fields(args[0])
+	}
+	pts, err := parseSaveParams(args)
+	if err != nil {
+		return err
+	}
+	if !c.saveRead {
+		c.Save, c.saveRead = "", true
+	}
+	if add := formatSavePoints(pts); c.Save == "" {
+		c.Save = add
+	} else if add != "" {
+		c.Save += " " + add
+	}
+	return nil
+}
+
+var errSaveParams = errors.New("Invalid save parameters")
+
+// parseSaveParams reads "seconds changes" pairs as Redis's
+// setConfigSaveOption does: an even number of words, each read whole by
+// strtoll, seconds at least 1 and changes at least 0; changes is then a C
+// int, its high bits dropped.
+func parseSaveParams(words []string) ([]savePoint, error) {
+	if len(words)%2 != 0 {
+		return nil, errSaveParams
+	}
+	pts := make([]savePoint, 0, len(words)/2)
+	for i := 0; i < len(words); i += 2 {
+		secs, ok1 := strtoll(words[i])
+		changes, ok2 := strtoll(words[i+1])
+		if !ok1 || !ok2 || secs < 1 || changes < 0 {
+			return nil, errSaveParams
+		}
+		pts = append(pts, savePoint{seconds: secs, changes: int64(int32(changes))})
+	}
+	return pts, nil
+}
+
+// formatSavePoints writes save points as CONFIG GET save prints them.
+func formatSavePoints(pts []savePoint) string {
+	var b []byte
+	for i, p := range pts {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendInt(b, p.seconds, 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, p.changes, 10)
+	}
+	return string(b)
+}
+
+// strtoll reads s as C's strtoll does, and reports whether it read all of
+// s: leading white space, a sign, decimal digits, clamped to the int64
+// range. With no digits it reads nothing, so only "" is read whole (as 0).
+func strtoll(s string) (int64, bool) {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] >= '\t' && s[i] <= '\r') {
+		i++
+	}
+	neg := i < len(s) && s[i] == '-'
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		i++
+	}
+	digits := i
+	var n uint64 // the magnitude, stuck at 1<<63 once past the range
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		if n <= (1<<63)/10 {
+			n = min(n*10+uint64(s[i]-'0'), 1<<63)
+		} else {
+			n = 1 << 63
+		}
+	}
+	switch {
+	case i == digits:
+		return 0, s == ""
+	case i != len(s):
+		return 0, false
+	case neg:
+		return -int64(n-1) - 1, true // -(1<<63) fits; its magnitude does not
+	case n >= 1<<63:
+		return math.MaxInt64, true
+	}
+	return int64(n), true
+}
+
 func immutable(d directive) directive {
 	d.immutable = true
 	return d
@@ -395,7 +522,7 @@ var directives = []directive{
 	boolDirective("replica-serve-stale-data", func(c *Config) *bool { return &c.ReplicaServeStaleData }),
 	replicaofDirective("replicaof"),
 	stringDirective("requirepass", func(c *Config) *string { return &c.RequirePass }),
-	stringDirective("save", func(c *Config) *string { return &c.Save }),
+	saveDirective(),
 	int64Directive("set-max-intset-entries", func(c *Config) *int64 { return &c.SetMaxIntsetEntries }, 0, math.MaxInt64),
 	boolDirective("slave-read-only", func(c *Config) *bool { return &c.ReplicaReadOnly }),
 	boolDirective("slave-serve-stale-data", func(c *Config) *bool { return &c.ReplicaServeStaleData }),
@@ -426,9 +553,8 @@ func (c *Config) Set(name string, args []string) error {
 	if d == nil {
 		return fmt.Errorf("Bad directive or wrong number of arguments")
 	}
-	if name == "save" && len(args) != 1 {
-		// "save 3600 1 300 100" in a file is one value of pairs.
-		args = []string{strings.Join(args, " ")}
+	if d.name == "save" {
+		return c.addSavePoints(args)
 	}
 	return d.set(c, args)
 }

@@ -280,20 +280,26 @@ func (s *Server) maybeRewriteAOF() {
 	}
 }
 
-// closePersistence, at shutdown, writes the dump when save points are set
-// or SHUTDOWN SAVE asked for it (not after SHUTDOWN NOSAVE), and writes and
-// fsyncs what the AOF has not.
+// closePersistence, once the engine has stopped, finishes the shutdown's
+// persistence: a BGSAVE still running is ended; the dump is written if the
+// shutdown wants one (save points set, or SHUTDOWN SAVE; not after SHUTDOWN
+// NOSAVE) and terminate did not write it before the engine stopped, or
+// writes slipped in after that save began; and what the AOF has not
+// written is written and fsynced. Nothing runs any more: a failure here
+// can only be logged.
 func (s *Server) closePersistence() {
-	served := false
-	select {
-	case <-s.ready:
-		served = true
+	s.stopBgsave()
+	s.rdb.mu.Lock()
+	final := s.rdb.final
+	s.rdb.mu.Unlock()
+	switch {
+	case !s.wantsFinalSave(s.shutdownMode.Load()):
+	case final.done && (!final.ok || final.dirty == s.dirty()):
+		// Saved before the engine stopped (or failed, and FORCE exits).
 	default:
-		// It never served: what is on disk is what it loaded, or more.
-	}
-	switch mode := s.shutdownMode.Load(); {
-	case served && (mode > 0 || mode == 0 && s.config().Save != ""):
-		s.shutdownSave()
+		if _, err := s.finalRDBSave(); err != nil {
+			s.log.Warningf("Error trying to save the DB. Exit anyway.")
+		}
 	}
 	if err := s.stopAOF(); err != nil {
 		s.log.Warningf("Error closing the AOF: %v", err)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"redis-fast/db"
@@ -28,14 +29,37 @@ import (
 type rdbState struct {
 	mu        sync.Mutex
 	saving    bool      // a BGSAVE runs
-	scheduled bool      // BGSAVE SCHEDULE waits for the running snapshot
+	scheduled bool      // BGSAVE SCHEDULE (or one in EXEC) waits for the cron
 	started   time.Time // of the running BGSAVE
 	lastSave  time.Time // of the last successful save (LASTSAVE)
 	lastTry   time.Time // of the last BGSAVE attempt, for the retry delay
-	lastOK    bool
-	lastDur   time.Duration
-	saves     int64
-	dirtyAt   int64 // the dirty counter when the last good save began
+	// lastOK is rdb_last_bgsave_status: a failed BGSAVE clears it (and
+	// then writes get MISCONF), any good save sets it. lastDur is the last
+	// BGSAVE's duration, once bgDone says one has ended.
+	lastOK  bool
+	lastDur time.Duration
+	bgDone  bool
+	saves   int64 // rdb_saves: SAVEs and BGSAVEs started
+	dirtyAt int64 // the dirty counter when the last good save began
+	// loadedKeys and expiredKeys are the last load's counts.
+	loadedKeys, expiredKeys int64
+	// abort stops the running BGSAVE (see rdbAux.abort); bgEnd is closed
+	// when it has ended.
+	abort atomic.Bool
+	bgEnd chan struct{}
+	// closing is set while a shutdown saves, and after: the cron starts
+	// no BGSAVE then. final is that save's outcome.
+	closing bool
+	final   finalSave
+	// closeMu lets one shutdown attempt run at a time.
+	closeMu sync.Mutex
+}
+
+// finalSave is what the save a shutdown made before the engine stopped
+// left to do: nothing, unless writes came in after it began (dirty moved).
+type finalSave struct {
+	done, ok bool
+	dirty    int64 // the dirty counter when it began
 }
 
 // Retry a failed background save after this long, as Redis's
@@ -45,8 +69,9 @@ const bgsaveRetryDelay = 5 * time.Second
 // savePoint is one "seconds changes" pair of the save directive.
 type savePoint struct{ seconds, changes int64 }
 
-// parseSavePoints reads the save directive's value: pairs of numbers, or
-// "" for none.
+// parseSavePoints reads the save directive's value as the directive
+// stored it (see formatSavePoints): pairs of numbers, or "" for none. A
+// changes count may be negative there, a C int's wrap-around, as in Redis.
 func parseSavePoints(v string) []savePoint {
 	f := strings.Fields(v)
 	var pts []savePoint
@@ -78,23 +103,26 @@ func (s *Server) dirty() int64 { return s.sumStats().Dirty.Load() }
 
 // saveRDB writes the dataset to the dump file: into a temporary file,
 // fsynced, then renamed over the old dump and the directory fsynced, so a
-// crash leaves the old dump or the new one, whole. It blocks until done.
-func (s *Server) saveRDB() error {
+// crash leaves the old dump or the new one, whole. It blocks until done,
+// and returns the dirty counter as it was when the save began. As Redis's
+// rdbSave, a failure leaves rdb_last_bgsave_status alone and a success
+// sets it to ok.
+func (s *Server) saveRDB() (int64, error) {
 	dirty := s.dirty()
-	began := time.Now()
 	snap, streamDB, err := s.beginReplSnapshot(s.snapshotNow(), nil)
 	if err != nil {
-		return err
+		return dirty, err
 	}
-	err = s.writeRDBFile(snap, streamDB)
-	s.recordSave(err, dirty, time.Since(began))
-	return err
+	err = s.writeRDBFile(snap, streamDB, nil)
+	s.recordSave(err, dirty)
+	return dirty, err
 }
 
-// writeRDBFile writes snap as the dump file. A server with a replication
-// history records it in the dump, so that after a restart it can continue
-// that history with its replicas, or with its master (PSYNC).
-func (s *Server) writeRDBFile(snap *db.Snapshot, streamDB int) error {
+// writeRDBFile writes snap as the dump file; abort, if not nil, can stop
+// it. A server with a replication history records it in the dump, so that
+// after a restart it can continue that history with its replicas, or with
+// its master (PSYNC).
+func (s *Server) writeRDBFile(snap *db.Snapshot, streamDB int, abort *atomic.Bool) error {
 	cfg := s.config()
 	fsys := s.persist.fs
 	path := cfg.rdbPath()
@@ -104,7 +132,7 @@ func (s *Server) writeRDBFile(snap *db.Snapshot, streamDB int) error {
 		snap.Abort()
 		return err
 	}
-	var aux rdbAux
+	aux := rdbAux{abort: abort}
 	if s.replicating() {
 		aux.replID, _, _ = s.repl.ids.Get()
 		aux.replOffset = snap.Offset()
@@ -132,22 +160,60 @@ func (s *Server) writeRDBFile(snap *db.Snapshot, streamDB int) error {
 	return fsys.SyncDir(filepath.Dir(path))
 }
 
-// recordSave notes the end of a save for LASTSAVE and INFO.
-func (s *Server) recordSave(err error, dirty int64, took time.Duration) {
-	r := &s.rdb
-	defer s.updateWriteGate()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lastOK = err == nil
-	r.lastDur = took
-	if err == nil {
-		r.lastSave = time.Now()
-		r.dirtyAt = dirty
-		r.saves++
-		s.log.Noticef("DB saved on disk")
-	} else {
+// recordSave notes the end of a foreground save (SAVE, DEBUG RELOAD, the
+// one at shutdown) for LASTSAVE and INFO.
+func (s *Server) recordSave(err error, dirty int64) {
+	if err != nil {
 		s.log.Warningf("Error saving DB on disk: %v", err)
+		return
 	}
+	s.rdb.mu.Lock()
+	s.rdb.savedLocked(dirty)
+	s.rdb.mu.Unlock()
+	s.updateWriteGate()
+	s.log.Noticef("DB saved on disk")
+}
+
+// savedLocked records a good save that began at dirty. r.mu is held.
+func (r *rdbState) savedLocked(dirty int64) {
+	r.lastOK = true
+	r.lastSave = time.Now()
+	r.dirtyAt = dirty
+}
+
+// recordBgsave notes the end of a BGSAVE: a failure sets
+// rdb_last_bgsave_status to err, unless a shutdown aborted the save (as
+// Redis's SIGUSR1 to its child does not).
+func (s *Server) recordBgsave(err error, dirty int64, took time.Duration) {
+	r := &s.rdb
+	aborted := errors.Is(err, errSaveAborted)
+	r.mu.Lock()
+	r.saving = false
+	r.lastDur, r.bgDone = took, true
+	switch {
+	case err == nil:
+		r.savedLocked(dirty)
+	case !aborted:
+		r.lastOK = false
+	}
+	close(r.bgEnd)
+	r.mu.Unlock()
+	s.updateWriteGate()
+	switch {
+	case err == nil:
+		s.log.Noticef("Background saving terminated with success")
+	case aborted:
+		s.log.Warningf("Background saving terminated by the shutdown")
+	default:
+		s.log.Warningf("Background saving error: %v", err)
+	}
+}
+
+// countSave counts a save in rdb_saves as it starts.
+func (s *Server) countSave() {
+	s.rdb.mu.Lock()
+	s.rdb.saves++
+	s.rdb.mu.Unlock()
 }
 
 // startBgsave begins a background save, unless one (or another snapshot)
@@ -162,6 +228,8 @@ func (s *Server) startBgsave() error {
 	// Claimed before the snapshot begins, which may wait (for a replica's
 	// transaction to end, see db.Keyspace.StreamMu): r.mu is not held then.
 	r.saving = true
+	r.bgEnd = make(chan struct{})
+	r.abort.Store(false)
 	r.mu.Unlock()
 	began := time.Now()
 	dirty := s.dirty()
@@ -169,21 +237,17 @@ func (s *Server) startBgsave() error {
 	r.mu.Lock()
 	if err != nil {
 		r.saving = false
+		close(r.bgEnd)
 		r.mu.Unlock()
 		return err
 	}
 	r.started, r.lastTry = began, began
+	r.saves++
 	r.mu.Unlock()
 	s.log.Noticef("Background saving started")
 	go func() {
-		err := s.writeRDBFile(snap, streamDB)
-		r.mu.Lock()
-		r.saving = false
-		r.mu.Unlock()
-		s.recordSave(err, dirty, time.Since(began))
-		if err == nil {
-			s.log.Noticef("Background saving terminated with success")
-		}
+		err := s.writeRDBFile(snap, streamDB, &r.abort)
+		s.recordBgsave(err, dirty, time.Since(began))
 	}()
 	return nil
 }
@@ -199,7 +263,8 @@ func cmdSave(s *Server, cl *client, argv [][]byte) {
 		cl.w.Error("ERR Background save already in progress")
 		return
 	}
-	if err := s.saveRDB(); err != nil {
+	s.countSave()
+	if _, err := s.saveRDB(); err != nil {
 		cl.w.Error("ERR")
 		return
 	}
@@ -207,6 +272,9 @@ func cmdSave(s *Server, cl *client, argv [][]byte) {
 }
 
 // BGSAVE [SCHEDULE]
+//
+// A BGSAVE that cannot start because another snapshot runs is scheduled
+// for the cron with SCHEDULE; one inside EXEC always is, as in Redis.
 func cmdBgsave(s *Server, cl *client, argv [][]byte) {
 	schedule := false
 	if len(argv) > 1 {
@@ -216,7 +284,18 @@ func cmdBgsave(s *Server, cl *client, argv [][]byte) {
 		}
 		schedule = true
 	}
-	err := s.startBgsave()
+	s.rdb.mu.Lock()
+	saving := s.rdb.saving
+	s.rdb.mu.Unlock()
+	var err error
+	switch {
+	case saving:
+		err = errBgsaveRunning
+	case cl.execing:
+		err, schedule = db.ErrSnapshotRunning, true
+	default:
+		err = s.startBgsave()
+	}
 	switch {
 	case err == nil:
 		cl.w.Simple("Background saving started")
@@ -245,17 +324,21 @@ func cmdLastsave(s *Server, cl *client, argv [][]byte) {
 
 // rdbCron starts a BGSAVE when a save point is reached (so many changes
 // within so many seconds) or one was scheduled; after a failure it waits
-// bgsaveRetryDelay before trying again, as Redis does.
+// bgsaveRetryDelay before trying again, as Redis does. It starts none
+// while a shutdown saves.
 func (s *Server) rdbCron() {
 	r := &s.rdb
 	r.mu.Lock()
 	saving, scheduled, last, lastTry, ok, dirtyAt := r.saving, r.scheduled, r.lastSave, r.lastTry, r.lastOK, r.dirtyAt
+	closing := r.closing
 	r.mu.Unlock()
-	if saving || s.ks.Snapshotting() {
+	if saving || closing || s.ks.Snapshotting() {
 		return
 	}
+	now := time.Now()
+	retry := ok || now.Sub(lastTry) > bgsaveRetryDelay
 	if scheduled {
-		if s.startBgsave() == nil {
+		if retry && s.startBgsave() == nil {
 			r.mu.Lock()
 			r.scheduled = false
 			r.mu.Unlock()
@@ -263,10 +346,8 @@ func (s *Server) rdbCron() {
 		return
 	}
 	changes := s.dirty() - dirtyAt
-	now := time.Now()
 	for _, p := range parseSavePoints(s.config().Save) {
-		if changes >= p.changes && now.Sub(last) > time.Duration(p.seconds)*time.Second &&
-			(ok || now.Sub(lastTry) > bgsaveRetryDelay) {
+		if changes >= p.changes && now.Sub(last) > time.Duration(p.seconds)*time.Second && retry {
 			s.log.Noticef("%d changes in %d seconds. Saving...", p.changes, p.seconds)
 			s.startBgsave()
 			return
@@ -320,30 +401,26 @@ func (s *Server) restoreReplication(id string, offset int64) {
 	s.repl.mu.Unlock()
 }
 
-// shutdownSave writes the dump at shutdown, waiting for a running
-// snapshot to end first.
-func (s *Server) shutdownSave() {
-	s.log.Noticef("Saving the final RDB snapshot before exiting.")
-	for s.ks.Snapshotting() {
-		time.Sleep(10 * time.Millisecond) // a BGSAVE or a sync finishes first
-	}
-	if err := s.saveRDB(); err != nil {
-		s.log.Warningf("Error trying to save the DB, can't exit.")
-	}
-}
+// SHUTDOWN's choices for the final save (Server.shutdownMode).
+const (
+	shutdownDefault int32 = 0  // save when save points are set
+	shutdownSave    int32 = 1  // SHUTDOWN SAVE
+	shutdownNoSave  int32 = -1 // SHUTDOWN NOSAVE
+)
 
 // infoPersistenceRDB writes INFO persistence's RDB fields.
 func (s *Server) infoPersistenceRDB(b *infoWriter) {
 	r := &s.rdb
 	r.mu.Lock()
-	saving, started, last, ok, dur, saves, dirtyAt := r.saving, r.started, r.lastSave, r.lastOK, r.lastDur, r.saves, r.dirtyAt
+	saving, started, last, ok, dur, bgDone, saves, dirtyAt := r.saving, r.started, r.lastSave, r.lastOK, r.lastDur, r.bgDone, r.saves, r.dirtyAt
+	loaded, expired := r.loadedKeys, r.expiredKeys
 	r.mu.Unlock()
 	inProgress, cur := 0, int64(-1)
 	if saving {
 		inProgress, cur = 1, int64(time.Since(started).Seconds())
 	}
 	lastSec := int64(-1)
-	if saves > 0 || !ok {
+	if bgDone {
 		lastSec = int64(dur.Seconds())
 	}
 	status := "ok"
@@ -358,6 +435,6 @@ func (s *Server) infoPersistenceRDB(b *infoWriter) {
 	b.field("rdb_current_bgsave_time_sec", cur)
 	b.field("rdb_saves", saves)
 	b.field("rdb_last_cow_size", 0)
-	b.field("rdb_last_load_keys_expired", 0)
-	b.field("rdb_last_load_keys_loaded", 0)
+	b.field("rdb_last_load_keys_expired", expired)
+	b.field("rdb_last_load_keys_loaded", loaded)
 }

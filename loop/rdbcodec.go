@@ -1,7 +1,9 @@
 package loop
 
 import (
+	"errors"
 	"io"
+	"sync/atomic"
 
 	"redis-fast/db"
 	"redis-fast/persistence/rdb"
@@ -17,7 +19,13 @@ type rdbAux struct {
 	replOffset int64
 	streamDB   int // repl-stream-db: the database the stream is in there
 	aofBase    bool
+	// abort, when set, stops the writing between two keys (a BGSAVE that a
+	// shutdown ends, as Redis kills its child).
+	abort *atomic.Bool
 }
+
+// errSaveAborted is the error of a save that abort stopped.
+var errSaveAborted = errors.New("rdb: save aborted")
 
 // rdbFormat is how values are written, from the current settings.
 func (s *Server) rdbFormat() rdb.Format {
@@ -43,6 +51,9 @@ func (s *Server) writeRDB(w io.Writer, snap *db.Snapshot, aux rdbAux) error {
 	enc := rdb.NewEncoder(w, opts)
 	err := snap.Each(
 		func(_ *db.DB, key string, o *db.Object, exp int64) error {
+			if aux.abort != nil && aux.abort.Load() {
+				return errSaveAborted
+			}
 			return enc.WriteKeyString(key, o, exp)
 		},
 		enc.Flush,
@@ -57,7 +68,19 @@ func (s *Server) writeRDB(w io.Writer, snap *db.Snapshot, aux rdbAux) error {
 
 // loadRDB loads the dump in r into ks, which should be fresh: a failed load
 // leaves part of the file in it. A replica keeps the keys that have expired:
-// its master will delete them, and its stream expects them.
+// its master will delete them, and its stream expects them. INFO's
+// rdb_last_load_keys_loaded and _expired report what it did.
 func (s *Server) loadRDB(r io.Reader, ks *db.Keyspace, keepExpired bool) (rdb.Info, error) {
-	return rdb.Load(r, ks, rdb.LoadOptions{Checksum: s.config().RDBChecksum, KeepExpired: keepExpired})
+	return s.loadRDBWith(r, ks, rdb.LoadOptions{KeepExpired: keepExpired})
+}
+
+// loadRDBWith is loadRDB with the options given (rdbchecksum is the
+// server's), for DEBUG RELOAD MERGE.
+func (s *Server) loadRDBWith(r io.Reader, ks *db.Keyspace, opts rdb.LoadOptions) (rdb.Info, error) {
+	opts.Checksum = s.config().RDBChecksum
+	info, err := rdb.Load(r, ks, opts)
+	s.rdb.mu.Lock()
+	s.rdb.loadedKeys, s.rdb.expiredKeys = info.Keys, info.Expired
+	s.rdb.mu.Unlock()
+	return info, err
 }

@@ -23,6 +23,10 @@ type LoadOptions struct {
 	// KeepExpired loads keys that have expired too, as Redis does on a
 	// replica and for an AOF base file (the log that follows expects them).
 	KeepExpired bool
+	// Replace lets a key of the file take the place of a key of the same
+	// name already in the keyspace, or earlier in the file, as Redis's
+	// DEBUG RELOAD MERGE does; otherwise a repeated key is corrupt.
+	Replace bool
 	// SkipFunctions skips function libraries (FUNCTION2), returning their
 	// code in Info.Functions; otherwise a dump holding functions is refused
 	// with ErrUnsupported, since this server cannot run them.
@@ -345,6 +349,10 @@ func (d *decoder) keyValue(t byte, k keyState) error {
 	mask := db.ShardMask(key)
 	c.DB.Lock(mask, true)
 	o := c.DB.LoadNew(c, key, v, exp)
+	if o == nil && d.opts.Replace {
+		c.DB.Delete(c, key)
+		o = c.DB.LoadNew(c, key, v, exp)
+	}
 	if o != nil && k.idle >= 0 {
 		o.SetIdle(c, k.idle)
 	}

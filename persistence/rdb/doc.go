@@ -42,6 +42,8 @@
 //   - Keys already expired when the file is loaded are skipped, as Redis's
 //     master does (LoadOptions.KeepExpired keeps them, as a replica and an
 //     AOF base file need); empty collections are skipped, as Redis does.
+//   - A key met twice, or already in the keyspace, is corrupt, unless
+//     LoadOptions.Replace (DEBUG RELOAD MERGE) lets the file's value win.
 //
 // # The file
 //

@@ -233,6 +233,54 @@ func TestDuplicateKey(t *testing.T) {
 	}
 }
 
+// TestReplace: with LoadOptions.Replace (DEBUG RELOAD MERGE) the file's
+// value takes the place of a key already in the keyspace, expiry and all,
+// and of a key met earlier in the file; the other keys stay.
+func TestReplace(t *testing.T) {
+	src := newTester(t)
+	src.do(0, "SET", "k", "from the file")
+	src.do(0, "RPUSH", "twice", "a")
+	c := src.ks.LoadCtx(testNow)
+	k := src.ks.DB(0).LookupRead(c, []byte("k"))
+	twice := src.ks.DB(0).LookupRead(c, []byte("twice"))
+	var out bytes.Buffer
+	enc := NewEncoder(&out, Options{Checksum: true})
+	enc.SelectDB(0, 3, 0)
+	enc.WriteKey([]byte("k"), k, 0)
+	enc.WriteKey([]byte("twice"), k, 0)
+	enc.WriteKey([]byte("twice"), twice, 0)
+	if err := enc.Finish(); err != nil {
+		t.Fatal(err)
+	}
+
+	x := newTester(t)
+	x.do(0, "SET", "k", "in memory", "PX", "100000")
+	x.do(0, "SET", "mine", "kept")
+	info, err := Load(bytes.NewReader(out.Bytes()), x.ks, LoadOptions{Checksum: true, Replace: true})
+	if err != nil {
+		t.Fatalf("Load with Replace: %v", err)
+	}
+	if info.Keys != 3 {
+		t.Errorf("Load with Replace: Keys = %d, want 3", info.Keys)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{args: []string{"GET", "k"}, want: "$13\r\nfrom the file\r\n"},
+		{args: []string{"PTTL", "k"}, want: ":-1\r\n"},
+		{args: []string{"TYPE", "twice"}, want: "+list\r\n"},
+		{args: []string{"GET", "mine"}, want: "$4\r\nkept\r\n"},
+	} {
+		if got := x.do(0, tc.args...); got != tc.want {
+			t.Errorf("after the load, %v = %q, want %q", tc.args, got, tc.want)
+		}
+	}
+	if _, err := Load(bytes.NewReader(out.Bytes()), x.ks, LoadOptions{Checksum: true}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Load without Replace into a keyspace holding the keys = %v, want ErrCorrupt", err)
+	}
+}
+
 // TestEncoderErrors: a failing writer's error is sticky; Finish ends the
 // file once.
 func TestEncoderErrors(t *testing.T) {
