@@ -160,7 +160,7 @@ func (s *Server) block(cl *client, cmd *command, argv [][]byte, req db.BlockRequ
 	}
 	cl.block = b
 	s.blocked.add(s.ks, b)
-	if s.serveBlocked(b) {
+	if served, _ := s.serveBlocked(b); served {
 		return
 	}
 	if req.Deadline > 0 {
@@ -191,11 +191,13 @@ func copyArgv(argv [][]byte) [][]byte {
 
 // serveBlocked runs b's command again, if no one else is serving or has
 // finished b; when it can be served now, the reply goes to b's connection
-// and b is released. It reports whether b was served. It takes the command's
-// shard locks itself, so it must be called with none held.
-func (s *Server) serveBlocked(b *blockedClient) bool {
+// and b is released. It reports whether b was served, and whether it ran
+// the command at all (tried is false when b's timeout, CLIENT UNBLOCK or
+// another retry had it first). It takes the command's shard locks itself,
+// so it must be called with none held.
+func (s *Server) serveBlocked(b *blockedClient) (served, tried bool) {
 	if !b.state.CompareAndSwap(blockWaiting, blockServing) {
-		return false
+		return false, false
 	}
 	w := proto.Writer{RESP3: b.resp3}
 	ctx := db.Ctx{W: &w, DB: b.db, KS: s.ks, Stats: &b.cl.Stats, Retrying: true}
@@ -232,7 +234,7 @@ func (s *Server) serveBlocked(b *blockedClient) bool {
 		if b.deadline > 0 && time.Now().UnixMilli() >= b.deadline {
 			s.finishBlocked(b, nullReply(b))
 		}
-		return false
+		return false, true
 	}
 	s.release(b, w.Buf)
 	// What the command did may have readied keys other clients wait on
@@ -240,7 +242,7 @@ func (s *Server) serveBlocked(b *blockedClient) bool {
 	if ready := ctx.TakeReady(); len(ready) > 0 {
 		s.serveReady(append([]db.ReadyKey(nil), ready...))
 	}
-	return true
+	return true, true
 }
 
 // finishBlocked ends b's wait without serving it (timeout, CLIENT UNBLOCK,
@@ -288,7 +290,12 @@ func (s *Server) serveReady(ready []db.ReadyKey) {
 	for _, rk := range ready {
 		for {
 			b := s.blocked.first(rk.DB, rk.Key)
-			if b == nil || !s.serveBlocked(b) {
+			if b == nil {
+				break
+			}
+			// A waiter someone else took meanwhile (its timeout fired)
+			// says nothing about the key: the next one gets its turn.
+			if served, tried := s.serveBlocked(b); tried && !served {
 				break
 			}
 		}
