@@ -5,8 +5,8 @@
 //	make bench          # the full matrix, under 10 minutes on 2 cores
 //	make bench-quick    # PING_MBULK, SET, GET, SINTERCARD at 3 bytes, under a minute
 //	go run ./bench [-quick] [-rounds 3] [-n 25000] [-loops N] [-cpus 0:1]
-//	               [-tests set,get,pubsub] [-keys 1000000] [-c 50] [-pubsub 1x100,10x100]
-//	               [-out dir] [-server path]
+//	               [-tests set,get,pubsub,replication,aof,bgsave] [-keys 1000000]
+//	               [-c 50] [-pubsub 1x100,10x100] [-out dir] [-server path]
 //
 // It needs redis-server and redis-benchmark on PATH (apt-get install -y
 // redis-server redis-tools) and the ./redis-fast binary that make build
@@ -45,8 +45,9 @@
 //
 // A test a server cannot run (redis-benchmark stops at the first error reply)
 // is reported as unsupported, with the error, and is not run again on that
-// server; the bench goes on. A server that exits, or stops answering (a run
-// over two minutes), shows as failed from then on.
+// server; the bench goes on. A server that exits, or stops answering (a
+// redis-benchmark run still going after a minute, runTimeout, and then no
+// answer to PING within two seconds), shows as failed from then on.
 //
 // # Pub/sub
 //
@@ -58,6 +59,24 @@
 // server's CPU per million deliveries) and a paced latency phase (p50 and
 // p99 from PUBLISH to the subscriber's read). -tests pubsub runs only this;
 // a -tests list without it skips it; -quick runs it once, shorter.
+//
+// # Replication
+//
+// replication.go runs two parts on Redis (a Redis master with Redis
+// replicas) and on redis-fast (redis-fast with redis-fast replicas), the
+// masters serving a sync without delay (repl-diskless-sync-delay 0). First, SET
+// throughput with 0, 1 and 2 replicas attached: redis-benchmark -t set with
+// the matrix's SET cells (-c, the request counts, -P 1 and 16, every value
+// size) against the master, on fresh servers for each combination, the
+// replicas in sync before the run; besides requests/s it records the
+// master's CPU per request, the replicas' together, and the drain, how long
+// after redis-benchmark ends the last replica reaches the master's offset.
+// Second, a full sync: a master holding -keys keys (loaded as the memory
+// table loads them) and a fresh replica told REPLICAOF, timed until it
+// reports master_link_status:up with every key. The servers' order flips
+// every round, and every wait for replication is bounded by two minutes.
+// -tests replication runs only this; a -tests list without it skips it;
+// -quick keeps only the 3-byte cells; -keys 0 skips the full sync.
 //
 // # The append-only file
 //
@@ -96,14 +115,16 @@
 //
 // A progress line while it runs, then in bench/results (or -out):
 //
-//	REPORT.md   setup, the issue-11 targets, throughput, CPU and latency per
-//	            cell, memory, pub/sub fan-out, and what was unsupported
-//	ratios.svg  redis-fast ÷ Redis per cell, throughput and CPU per request,
-//	            with the ceiling's ratio as a tick
-//	runs.csv    every single run, for anyone who wants to redo the sums
-//	pubsub.csv  every pub/sub run
-//	aof.csv     every run of the append-only file scenario
-//	bgsave.csv  every run of the BGSAVE scenario
+//	REPORT.md        setup, the issue-11 targets, throughput, CPU and latency
+//	                 per cell, memory, pub/sub fan-out, replication, the
+//	                 append-only file, BGSAVE, and what was unsupported
+//	ratios.svg       redis-fast ÷ Redis per cell, throughput and CPU per
+//	                 request, with the ceiling's ratio as a tick
+//	runs.csv         every single run, for anyone who wants to redo the sums
+//	pubsub.csv       every pub/sub run
+//	replication.csv  every run of the replication scenario, both parts
+//	aof.csv          every run of the append-only file scenario
+//	bgsave.csv       every run of the BGSAVE scenario
 //
 // # Reading it
 //

@@ -79,8 +79,8 @@ func parseTimeout(c *Ctx, arg []byte) (deadline int64, ok bool) {
 
 // BlockRequest is what a blocking command that found nothing to serve asks
 // of the dispatcher: wait on Keys until Deadline (Unix ms; 0: forever).
-// NullArray chooses the reply to a timeout: a null array (BLPOP, BZPOPMIN,
-// BLMPOP) or a null bulk string (BLMOVE, BRPOPLPUSH). Keys alias the
+// NullArray chooses the reply to a timeout: a null array (every blocking
+// command of Redis 7.0 times out with one) or a null bulk string. Keys alias the
 // command's arguments: the dispatcher copies them.
 type BlockRequest struct {
 	Keys      [][]byte

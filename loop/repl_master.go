@@ -341,6 +341,8 @@ func (s *Server) putOnline(rep *replicaLink) {
 	held := rep.held
 	rep.held = nil
 	rep.send(held)
+	// Its ACKs start now: a sync longer than repl-timeout is no silence.
+	rep.ackTime.Store(time.Now().Unix())
 	rep.state.Store(replicaOnline)
 }
 

@@ -17,9 +17,23 @@
 //	inline:     words separated by blanks, ended by \n or \r\n, with "..." and
 //	            '...' quoting as redis-cli and Redis's sdssplitargs accept
 //
-// A frame that is not complete yet is not an error: Parse reports n == 0 and a
-// need hint, the number of bytes the frame needs at least, so the caller can
-// wait for them instead of parsing the same prefix again on every read.
+// A frame that is not complete yet is not an error: Parse reports n == 0, and
+// the caller keeps the bytes and calls Parse again with the same bytes
+// followed by more. The Parser then resumes a multibulk frame where it
+// stopped. Its bookmark holds the argument count, where the next argument's
+// header starts and where each argument cut so far lies, as offsets, since
+// the caller's buffer may have moved. A frame of many small arguments that
+// arrives over many reads is therefore parsed in time linear in its size.
+// Only a count line, an argument header or an inline line that has not ended
+// yet is scanned again, and none of them may exceed 64 KiB. Reset forgets
+// the bookmark, for a Parser about to be given unrelated bytes.
+//
+// The need hint, also returned with n == 0, is the length the input must
+// reach before another call can get further: for a bulk argument still
+// arriving, the end of its bytes and the \r\n after them. It never points
+// past the frame's end. The caller may skip Parse, and any copying of its
+// buffer, until that many bytes are held: a 512 MB argument arriving in
+// 64 KiB reads is then parsed twice and copied once, not once per read.
 //
 // # Errors
 //
