@@ -39,7 +39,11 @@ type procTuner struct {
 	max      int
 	cur      int
 	lastBusy int64 // reactors' busy time so far, ns
-	lastAt   time.Time
+	// unboosted is the count to go back to when the snapshot that boosted
+	// it ends (0: not boosted): the extra P was the snapshot's, and kept
+	// on it would cost the small commands what the tuner exists to save.
+	unboosted int
+	lastAt    time.Time
 }
 
 // procsPeriod is how often the tuner measures: short enough that a burst
@@ -74,6 +78,11 @@ func (t *procTuner) observe(busy int64, now time.Time, background bool) int {
 	}
 	if background {
 		t.boostLocked()
+	} else if t.unboosted > 0 {
+		t.cur, t.unboosted = t.unboosted, 0
+		runtime.GOMAXPROCS(t.cur)
+		t.lastAt, t.lastBusy = now, busy
+		return t.cur
 	}
 	if t.lastAt.IsZero() || now.Sub(t.lastAt) < procsPeriod {
 		if t.lastAt.IsZero() {
@@ -101,6 +110,7 @@ func (t *procTuner) boost() {
 
 func (t *procTuner) boostLocked() {
 	if t.cur < t.max {
+		t.unboosted = t.cur
 		t.cur = t.max
 		runtime.GOMAXPROCS(t.max)
 	}
