@@ -687,15 +687,22 @@ func (l *List) clone() *List {
 }
 
 // appendBulks appends n elements from index i on (all in range) to b as
-// RESP bulk strings, the reply of LRANGE: node by node, growing b once per
-// node.
+// RESP bulk strings, the reply of LRANGE. b grows once, by the size of the
+// nodes the range covers: growing node by node would copy a big reply
+// (a hundred 1 KiB elements) over and over.
 func (l *List) appendBulks(b []byte, i, n int) []byte {
 	ni, at := l.seek(i)
+	// An entry's header and CRLFs take at most 16 bytes more than its
+	// packed size.
+	need := 0
+	for j, left := ni, n; left > 0; j++ {
+		nd := l.node(j)
+		need += nd.used() + 16*int(nd.n)
+		left -= int(nd.n)
+	}
+	b = slices.Grow(b, need)
 	for n > 0 {
 		nd := l.node(ni)
-		// An entry's header and CRLFs take at most 16 bytes more than its
-		// packed size.
-		b = slices.Grow(b, nd.used()+16*int(nd.n))
 		for ; at < int(nd.hi) && n > 0; n-- {
 			if x := int(nd.b[at]); x < 10 { // the common short element
 				b = append(b, '$', byte('0'+x), '\r', '\n')

@@ -123,9 +123,15 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	return gnet.None
 }
 
-// maxKeptReply is the largest output buffer a client keeps between batches;
-// a bigger one (a huge reply) is dropped so it does not pin memory.
-const maxKeptReply = 64 << 10
+// A client keeps its output buffer between batches, so that replies are
+// not built in a fresh allocation each time; a big one (over
+// smallKeptReply) only while its batches stay big (a client that reads a
+// hundred 1 KiB elements at a time would otherwise allocate and copy its
+// 100 KiB reply anew for every request), and never one over maxKeptReply.
+const (
+	smallKeptReply = 64 << 10
+	maxKeptReply   = 256 << 10
+)
 
 // flush writes the replies gathered in the output buffer with one write;
 // under appendfsync always, replies that follow a change the AOF has not
@@ -145,7 +151,7 @@ func (s *Server) flush(cl *client) {
 	cl.netOut.Add(int64(len(cl.w.Buf)))
 	cl.conn.Write(cl.w.Buf)
 	s.checkOutputLimit(cl)
-	if cap(cl.w.Buf) > maxKeptReply {
+	if c := cap(cl.w.Buf); c > maxKeptReply || c > smallKeptReply && len(cl.w.Buf) < smallKeptReply/4 {
 		cl.w.Buf = nil
 	} else {
 		cl.w.Buf = cl.w.Buf[:0]
