@@ -12,11 +12,11 @@ package db
 // BlockingCommands are the blocking list and sorted set commands.
 var BlockingCommands = []Command{
 	{Name: "blmove", Arity: 6, Flags: Write | DenyOOM | NoScript | Blocking, FirstKey: 1, LastKey: 2, Step: 1, Group: "list", Since: "6.2.0", Summary: "Pop an element from a list, push it to another list and return it; or block until one is available", Run: cmdBlmove},
-	{Name: "blmpop", Arity: -5, Flags: Write | Blocking | MovableKeys, Keys: ListMpopKeys(2), Group: "list", Since: "7.0.0", Summary: "Pop elements from a list, or block until one is available", Run: cmdBlmpop},
+	{Name: "blmpop", Arity: -5, Flags: Write | Blocking | MovableKeys, Keys: MpopKeys(2), Group: "list", Since: "7.0.0", Summary: "Pop elements from a list, or block until one is available", Run: cmdBlmpop},
 	{Name: "blpop", Arity: -3, Flags: Write | NoScript | Blocking, FirstKey: 1, LastKey: -2, Step: 1, Group: "list", Since: "2.0.0", Summary: "Remove and get the first element in a list, or block until one is available", Run: cmdBlpop},
 	{Name: "brpop", Arity: -3, Flags: Write | NoScript | Blocking, FirstKey: 1, LastKey: -2, Step: 1, Group: "list", Since: "2.0.0", Summary: "Remove and get the last element in a list, or block until one is available", Run: cmdBrpop},
 	{Name: "brpoplpush", Arity: 4, Flags: Write | DenyOOM | NoScript | Blocking, FirstKey: 1, LastKey: 2, Step: 1, Group: "list", Since: "2.2.0", Summary: "Pop an element from a list, push it to another list and return it; or block until one is available", Run: cmdBrpoplpush},
-	{Name: "bzmpop", Arity: -5, Flags: Write | Blocking | MovableKeys, Keys: ZSetMpopKeys(2), Group: "sorted_set", Since: "7.0.0", Summary: "Remove and return members with scores in a sorted set or block until one is available", Run: cmdBzmpop},
+	{Name: "bzmpop", Arity: -5, Flags: Write | Blocking | MovableKeys, Keys: MpopKeys(2), Group: "sorted_set", Since: "7.0.0", Summary: "Remove and return members with scores in a sorted set or block until one is available", Run: cmdBzmpop},
 	{Name: "bzpopmax", Arity: -3, Flags: Write | NoScript | Blocking | Fast, FirstKey: 1, LastKey: -2, Step: 1, Group: "sorted_set", Since: "5.0.0", Summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", Run: cmdBzpopmax},
 	{Name: "bzpopmin", Arity: -3, Flags: Write | NoScript | Blocking | Fast, FirstKey: 1, LastKey: -2, Step: 1, Group: "sorted_set", Since: "5.0.0", Summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", Run: cmdBzpopmin},
 }

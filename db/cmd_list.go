@@ -14,7 +14,7 @@ var ListCommands = []Command{
 	{Name: "linsert", Arity: 5, Flags: Write | DenyOOM, FirstKey: 1, LastKey: 1, Step: 1, Group: "list", Since: "2.2.0", Summary: "Insert an element before or after another element in a list", Run: cmdLinsert},
 	{Name: "llen", Arity: 2, Flags: ReadOnly | Fast, FirstKey: 1, LastKey: 1, Step: 1, Group: "list", Since: "1.0.0", Summary: "Get the length of a list", Run: cmdLlen},
 	{Name: "lmove", Arity: 5, Flags: Write | DenyOOM, FirstKey: 1, LastKey: 2, Step: 1, Group: "list", Since: "6.2.0", Summary: "Pop an element from a list, push it to another list and return it", Run: cmdLmove},
-	{Name: "lmpop", Arity: -4, Flags: Write | MovableKeys, Keys: ListMpopKeys(1), Group: "list", Since: "7.0.0", Summary: "Pop elements from a list", Run: cmdLmpop},
+	{Name: "lmpop", Arity: -4, Flags: Write | MovableKeys, Keys: MpopKeys(1), Group: "list", Since: "7.0.0", Summary: "Pop elements from a list", Run: cmdLmpop},
 	{Name: "lpop", Arity: -2, Flags: Write | Fast, FirstKey: 1, LastKey: 1, Step: 1, Group: "list", Since: "1.0.0", Summary: "Remove and get the first elements in a list", Run: cmdLpop},
 	{Name: "lpos", Arity: -3, Flags: ReadOnly, FirstKey: 1, LastKey: 1, Step: 1, Group: "list", Since: "6.0.6", Summary: "Return the index of matching elements on a list", Run: cmdLpos},
 	{Name: "lpush", Arity: -3, Flags: Write | DenyOOM | Fast, FirstKey: 1, LastKey: 1, Step: 1, Group: "list", Since: "1.0.0", Summary: "Prepend one or multiple elements to a list", Run: cmdLpush},
@@ -390,28 +390,15 @@ func ParseListMpop(c *Ctx, argv [][]byte, at int) (ListMpopArgs, bool) {
 	if a.Left, ok = listWhere(c, argv[where]); !ok {
 		return a, false
 	}
-	a.Keys, a.Count = argv[at+1:where], -1
-	for j := where + 1; j < len(argv); j++ {
-		if a.Count != -1 || !isOpt(argv[j], "COUNT") || j+1 >= len(argv) {
-			c.W.Error(msgSyntax)
-			return a, false
-		}
-		j++
-		if a.Count, ok = proto.ParseInt(argv[j]); !ok || a.Count < 1 {
-			c.W.Error(msgListMpopCount)
-			return a, false
-		}
-	}
-	if a.Count == -1 {
-		a.Count = 1
-	}
-	return a, true
+	a.Keys = argv[at+1 : where]
+	a.Count, ok = parseMpopCount(c, argv, where+1, msgListMpopCount)
+	return a, ok
 }
 
-// ListMpopKeys returns the Keys function of a command whose numkeys is
-// argv[at] and whose keys follow it (LMPOP: 1, BLMPOP: 2). A numkeys the
-// command will refuse gives no keys.
-func ListMpopKeys(at int) func(dst []int, argv [][]byte) []int {
+// MpopKeys returns the Keys function of a command whose numkeys is argv[at]
+// and whose keys follow it (LMPOP, ZMPOP: 1; BLMPOP, BZMPOP: 2). A numkeys
+// the command will refuse gives no keys.
+func MpopKeys(at int) func(dst []int, argv [][]byte) []int {
 	return func(dst []int, argv [][]byte) []int {
 		n, ok := proto.ParseInt(argv[at])
 		if !ok || n < 1 || n >= int64(len(argv)-at-1) {
@@ -422,6 +409,29 @@ func ListMpopKeys(at int) func(dst []int, argv [][]byte) []int {
 		}
 		return dst
 	}
+}
+
+// parseMpopCount parses the optional "COUNT count" of the *MPOP commands
+// from argv[from] on: 1 when absent; countErr when count is not a positive
+// integer; a syntax error for anything else or a second COUNT.
+func parseMpopCount(c *Ctx, argv [][]byte, from int, countErr string) (int64, bool) {
+	count := int64(-1)
+	for j := from; j < len(argv); j++ {
+		if count != -1 || !isOpt(argv[j], "COUNT") || j+1 >= len(argv) {
+			c.W.Error(msgSyntax)
+			return 0, false
+		}
+		j++
+		var ok bool
+		if count, ok = proto.ParseInt(argv[j]); !ok || count < 1 {
+			c.W.Error(countErr)
+			return 0, false
+		}
+	}
+	if count == -1 {
+		count = 1
+	}
+	return count, true
 }
 
 // LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]

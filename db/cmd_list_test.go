@@ -236,8 +236,8 @@ func TestListKeyspaceHits(t *testing.T) {
 	}
 }
 
-func TestListMpopKeys(t *testing.T) {
-	keys := ListMpopKeys(1)
+func TestMpopKeys(t *testing.T) {
+	keys := MpopKeys(1)
 	for _, tc := range []struct {
 		line string
 		want []int

@@ -23,7 +23,7 @@ var ZSetCommands = []Command{
 	{Name: "zintercard", Arity: -3, Flags: ReadOnly | MovableKeys, Keys: zsetopKeys, Group: "sorted_set", Since: "7.0.0", Summary: "Intersect multiple sorted sets and return the cardinality of the result", Run: cmdZintercard},
 	{Name: "zinterstore", Arity: -4, Flags: Write | DenyOOM | MovableKeys, FirstKey: 1, LastKey: 1, Step: 1, Keys: zsetopStoreKeys, Group: "sorted_set", Since: "2.0.0", Summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key", Run: cmdZinterstore},
 	{Name: "zlexcount", Arity: 4, Flags: ReadOnly | Fast, FirstKey: 1, LastKey: 1, Step: 1, Group: "sorted_set", Since: "2.8.9", Summary: "Count the number of members in a sorted set between a given lexicographical range", Run: cmdZlexcount},
-	{Name: "zmpop", Arity: -4, Flags: Write | MovableKeys, Keys: ZSetMpopKeys(1), Group: "sorted_set", Since: "7.0.0", Summary: "Remove and return members with scores in a sorted set", Run: cmdZmpop},
+	{Name: "zmpop", Arity: -4, Flags: Write | MovableKeys, Keys: MpopKeys(1), Group: "sorted_set", Since: "7.0.0", Summary: "Remove and return members with scores in a sorted set", Run: cmdZmpop},
 	{Name: "zmscore", Arity: -3, Flags: ReadOnly | Fast, FirstKey: 1, LastKey: 1, Step: 1, Group: "sorted_set", Since: "6.2.0", Summary: "Get the score associated with the given members in a sorted set", Run: cmdZmscore},
 	{Name: "zpopmax", Arity: -2, Flags: Write | Fast, FirstKey: 1, LastKey: 1, Step: 1, Group: "sorted_set", Since: "5.0.0", Summary: "Remove and return members with the highest scores in a sorted set", Run: cmdZpopmax},
 	{Name: "zpopmin", Arity: -2, Flags: Write | Fast, FirstKey: 1, LastKey: 1, Step: 1, Group: "sorted_set", Since: "5.0.0", Summary: "Remove and return members with the lowest scores in a sorted set", Run: cmdZpopmin},
@@ -490,29 +490,11 @@ func cmdZscan(c *Ctx, argv [][]byte) {
 		c.W.ArrayLen(0)
 		return
 	}
-	count, pattern, match := int64(10), []byte(nil), false
-	for i := 3; i < len(argv); i += 2 {
-		if i+1 >= len(argv) {
-			c.W.Error(msgSyntax)
-			return
-		}
-		switch val := argv[i+1]; {
-		case isOpt(argv[i], "COUNT"):
-			if count, ok = proto.ParseInt(val); !ok {
-				c.W.Error(msgNotInteger)
-				return
-			}
-			if count < 1 {
-				c.W.Error(msgSyntax)
-				return
-			}
-		case isOpt(argv[i], "MATCH"):
-			pattern, match = val, len(val) != 1 || val[0] != '*'
-		default:
-			c.W.Error(msgSyntax)
-			return
-		}
+	opt, ok := parseScanOptions(c, argv[3:], false)
+	if !ok {
+		return
 	}
+	count, pattern, match := opt.count, opt.pattern, opt.match
 	var found []zpos
 	var ids []int32
 	if z.big == nil {

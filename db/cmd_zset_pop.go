@@ -8,7 +8,7 @@ import (
 
 // The pops of the sorted_set group: ZPOPMIN, ZPOPMAX and ZMPOP, and what the
 // blocking pops (BZPOPMIN, BZPOPMAX, BZMPOP, which live with the server)
-// serve with: ServeZSetPop, ParseZSetMpop and ZSetMpopKeys.
+// serve with: ServeZSetPop, ParseZSetMpop and MpopKeys.
 
 // The commands the pops log in place of the command as it came.
 var (
@@ -190,38 +190,8 @@ func ParseZSetMpop(c *Ctx, argv [][]byte, at int) (ZSetMpopArgs, bool) {
 		return a, false
 	}
 	a.Keys = argv[at+1 : where]
-	a.Count = -1
-	for j := where + 1; j < len(argv); j++ {
-		if a.Count != -1 || !isOpt(argv[j], "COUNT") || j+1 >= len(argv) {
-			c.W.Error(msgSyntax)
-			return a, false
-		}
-		j++
-		if a.Count, ok = proto.ParseInt(argv[j]); !ok || a.Count < 1 {
-			c.W.Error(msgZsetCount)
-			return a, false
-		}
-	}
-	if a.Count == -1 {
-		a.Count = 1
-	}
-	return a, true
-}
-
-// ZSetMpopKeys returns the Keys function of a command whose numkeys is
-// argv[at] and whose keys follow it (ZMPOP: 1, BZMPOP: 2). A numkeys the
-// command will refuse gives no keys.
-func ZSetMpopKeys(at int) func(dst []int, argv [][]byte) []int {
-	return func(dst []int, argv [][]byte) []int {
-		n, ok := proto.ParseInt(argv[at])
-		if !ok || n < 1 || n >= int64(len(argv)-at-1) {
-			return dst
-		}
-		for i := at + 1; i <= at+int(n); i++ {
-			dst = append(dst, i)
-		}
-		return dst
-	}
+	a.Count, ok = parseMpopCount(c, argv, where+1, msgZsetCount)
+	return a, ok
 }
 
 // ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
