@@ -486,14 +486,6 @@ func hashRandCount(c *Ctx, key []byte, count int64, withValues bool) {
 	}
 }
 
-// hscanOptions are HSCAN's options, parsed as Redis's scanGenericCommand
-// does for a key's value (TYPE is SCAN's alone).
-type hscanOptions struct {
-	count   int64
-	pattern []byte
-	match   bool
-}
-
 // HSCAN key cursor [MATCH pattern] [COUNT count]
 //
 // The cursor is checked first and the options only once the key is found
@@ -515,7 +507,7 @@ func cmdHscan(c *Ctx, argv [][]byte) {
 		c.W.ArrayLen(0)
 		return
 	}
-	opt, ok := parseHscanOptions(c, argv[3:])
+	opt, ok := parseScanOptions(c, argv[3:], false)
 	if !ok {
 		return
 	}
@@ -532,36 +524,4 @@ func cmdHscan(c *Ctx, argv [][]byte) {
 	for _, b := range items {
 		c.W.Bulk(b)
 	}
-}
-
-// parseHscanOptions reads HSCAN's options, replying with Redis's error on
-// the first bad one.
-func parseHscanOptions(c *Ctx, args [][]byte) (hscanOptions, bool) {
-	opt := hscanOptions{count: 10}
-	for i := 0; i < len(args); i += 2 {
-		if i+1 >= len(args) {
-			c.W.Error(msgSyntax)
-			return opt, false
-		}
-		switch val := args[i+1]; {
-		case isOpt(args[i], "COUNT"):
-			n, ok := proto.ParseInt(val)
-			if !ok {
-				c.W.Error(msgNotInteger)
-				return opt, false
-			}
-			if n < 1 {
-				c.W.Error(msgSyntax)
-				return opt, false
-			}
-			opt.count = n
-		case isOpt(args[i], "MATCH"):
-			opt.pattern = val
-			opt.match = len(val) != 1 || val[0] != '*'
-		default:
-			c.W.Error(msgSyntax)
-			return opt, false
-		}
-	}
-	return opt, true
 }

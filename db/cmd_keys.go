@@ -215,6 +215,41 @@ type scanOptions struct {
 	typ             []byte
 }
 
+// parseScanOptions reads the options of SCAN (withType: TYPE too) and of
+// HSCAN, SSCAN and ZSCAN, replying Redis's error on the first bad one.
+// MATCH * matches everything, so it sets no pattern to test.
+func parseScanOptions(c *Ctx, args [][]byte, withType bool) (scanOptions, bool) {
+	opt := scanOptions{count: 10}
+	for i := 0; i < len(args); i += 2 {
+		if i+1 >= len(args) {
+			c.W.Error(msgSyntax)
+			return opt, false
+		}
+		switch val := args[i+1]; {
+		case isOpt(args[i], "COUNT"):
+			n, ok := proto.ParseInt(val)
+			if !ok {
+				c.W.Error(msgNotInteger)
+				return opt, false
+			}
+			if n < 1 {
+				c.W.Error(msgSyntax)
+				return opt, false
+			}
+			opt.count = n
+		case isOpt(args[i], "MATCH"):
+			opt.pattern = val
+			opt.match = len(val) != 1 || val[0] != '*'
+		case withType && isOpt(args[i], "TYPE"):
+			opt.typ, opt.withType = cString(val), true
+		default:
+			c.W.Error(msgSyntax)
+			return opt, false
+		}
+	}
+	return opt, true
+}
+
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 func cmdScan(c *Ctx, argv [][]byte) {
 	cursor, ok := parseCursor(argv[1])
@@ -222,31 +257,9 @@ func cmdScan(c *Ctx, argv [][]byte) {
 		c.W.Error(msgInvalidCursor)
 		return
 	}
-	opt := scanOptions{count: 10}
-	for i := 2; i < len(argv); i += 2 {
-		if i+1 >= len(argv) {
-			c.W.Error(msgSyntax)
-			return
-		}
-		switch val := argv[i+1]; {
-		case isOpt(argv[i], "COUNT"):
-			if opt.count, ok = proto.ParseInt(val); !ok {
-				c.W.Error(msgNotInteger)
-				return
-			}
-			if opt.count < 1 {
-				c.W.Error(msgSyntax)
-				return
-			}
-		case isOpt(argv[i], "MATCH"):
-			opt.pattern = val
-			opt.match = len(val) != 1 || val[0] != '*'
-		case isOpt(argv[i], "TYPE"):
-			opt.typ, opt.withType = cString(val), true
-		default:
-			c.W.Error(msgSyntax)
-			return
-		}
+	opt, ok := parseScanOptions(c, argv[2:], true /* TYPE */)
+	if !ok {
+		return
 	}
 	var found []*Object
 	found, cursor = c.DB.scanKeys(cursor, opt.count, found)

@@ -869,32 +869,13 @@ func cmdSscan(c *Ctx, argv [][]byte) {
 		c.W.Raw(setEmptyScan)
 		return
 	}
-	count := int64(10)
-	var pattern []byte
-	for i := 3; i < len(argv); i += 2 {
-		if i+1 >= len(argv) {
-			c.W.Error(msgSyntax)
-			return
-		}
-		switch val := argv[i+1]; {
-		case isOpt(argv[i], "COUNT"):
-			if count, ok = proto.ParseInt(val); !ok {
-				c.W.Error(msgNotInteger)
-				return
-			}
-			if count < 1 {
-				c.W.Error(msgSyntax)
-				return
-			}
-		case isOpt(argv[i], "MATCH"):
-			pattern = val
-			if len(val) == 1 && val[0] == '*' {
-				pattern = nil
-			}
-		default:
-			c.W.Error(msgSyntax)
-			return
-		}
+	opt, ok := parseScanOptions(c, argv[3:], false)
+	if !ok {
+		return
+	}
+	count, pattern := opt.count, opt.pattern
+	if !opt.match {
+		pattern = nil
 	}
 	start, n := len(c.W.Buf), 0
 	if x.ht == nil {
