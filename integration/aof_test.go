@@ -1021,69 +1021,7 @@ func TestAOFConfigSetAppendonly(t *testing.T) {
 // write the clients had acknowledged is in the AOF, even with appendfsync
 // no, and the files are valid.
 func TestAOFGracefulStopKeepsEverything(t *testing.T) {
-	for _, how := range []string{"SHUTDOWN", "SIGTERM"} {
-		t.Run(how, func(t *testing.T) {
-			dir := t.TempDir()
-			p := startServerIn(t, dir, aofArgs("no")...)
-			const clients = 4
-			acked := make([]int, clients)
-			stop := make(chan struct{})
-			var wg sync.WaitGroup
-			for i := range clients {
-				wg.Add(1)
-				go func(i int) {
-					defer wg.Done()
-					conn, err := net.DialTimeout("tcp", p.Addr(), 5*time.Second)
-					if err != nil {
-						return
-					}
-					defer conn.Close()
-					r := bufio.NewReader(conn)
-					key := "seq:" + strconv.Itoa(i)
-					for n := 1; ; n += 16 {
-						select {
-						case <-stop:
-							return
-						default:
-						}
-						var batch []byte
-						for k := n; k < n+16; k++ {
-							batch = append(batch, encodeCommand("RPUSH", key, strconv.Itoa(k))...)
-						}
-						conn.SetDeadline(time.Now().Add(10 * time.Second))
-						if _, err := conn.Write(batch); err != nil {
-							return
-						}
-						for k := n; k < n+16; k++ {
-							if _, err := readReply(r); err != nil {
-								return
-							}
-							acked[i] = k
-						}
-					}
-				}(i)
-			}
-			eventually(t, "the clients have written", func() bool {
-				return infoInt(t, p.Addr(), "stats", "total_commands_processed") > 20000
-			})
-			if how == "SHUTDOWN" {
-				dialRaw(t, p.Addr()).Send(encodeCommand("SHUTDOWN"))
-			}
-			p.Stop() // SIGTERM, or waits for the exit SHUTDOWN began
-			close(stop)
-			wg.Wait()
-			checkAOF(t, dir)
-			p = startServerIn(t, dir, aofArgs("no")...)
-			c := dialRaw(t, p.Addr())
-			for i := range clients {
-				key := "seq:" + strconv.Itoa(i)
-				got, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(c.Do("LLEN", key), ":"), "\r\n"))
-				if got < acked[i] {
-					t.Errorf("%s holds %d elements; %d were acknowledged", key, got, acked[i])
-				}
-			}
-		})
-	}
+	checkGracefulStop(t, aofArgs("no"), func(dir string) { checkAOF(t, dir) })
 }
 
 // TestAOFAlwaysStreamingClient: under appendfsync always a client that

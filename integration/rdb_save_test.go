@@ -188,64 +188,8 @@ func TestRDBRestart(t *testing.T) {
 // yet after SHUTDOWN, or SIGTERM, every write the clients had acknowledged
 // is in the dump, however hard they were writing when it came.
 func TestRDBGracefulStopKeepsEverything(t *testing.T) {
-	for _, how := range []string{"SHUTDOWN", "SIGTERM"} {
-		t.Run(how, func(t *testing.T) {
-			dir := t.TempDir()
-			args := []string{"--save", "3600 1", "--appendonly", "no"}
-			p := startServerIn(t, dir, args...)
-			const clients = 4
-			acked := make([]int, clients)
-			var wg sync.WaitGroup
-			for i := range clients {
-				wg.Add(1)
-				go func(i int) {
-					defer wg.Done()
-					conn, err := net.DialTimeout("tcp", p.Addr(), 5*time.Second)
-					if err != nil {
-						return
-					}
-					defer conn.Close()
-					r := bufio.NewReader(conn)
-					key := "seq:" + strconv.Itoa(i)
-					for n := 1; ; n += 16 {
-						var batch []byte
-						for k := n; k < n+16; k++ {
-							batch = append(batch, encodeCommand("RPUSH", key, strconv.Itoa(k))...)
-						}
-						conn.SetDeadline(time.Now().Add(20 * time.Second))
-						if _, err := conn.Write(batch); err != nil {
-							return
-						}
-						for k := n; k < n+16; k++ {
-							if _, err := readReply(r); err != nil {
-								return // the server has gone
-							}
-							acked[i] = k
-						}
-					}
-				}(i)
-			}
-			eventually(t, "the clients have written", func() bool {
-				return infoInt(t, p.Addr(), "stats", "total_commands_processed") > 20000
-			})
-			if how == "SHUTDOWN" {
-				dialRaw(t, p.Addr()).Send(encodeCommand("SHUTDOWN"))
-			}
-			p.Stop() // SIGTERM, or waits for the exit SHUTDOWN began
-			wg.Wait()
-			checkRDB(t, dumpPath(dir))
-			p = startServerIn(t, dir, args...)
-			c := dialRaw(t, p.Addr())
-			for i := range clients {
-				key := "seq:" + strconv.Itoa(i)
-				got, _ := strconv.Atoi(strings.Trim(c.Do("LLEN", key), ":\r\n"))
-				if got < acked[i] {
-					t.Errorf("%s holds %d elements; %d were acknowledged", key, got, acked[i])
-				}
-			}
-			t.Logf("acknowledged: %v", acked)
-		})
-	}
+	checkGracefulStop(t, []string{"--save", "3600 1", "--appendonly", "no"},
+		func(dir string) { checkRDB(t, dumpPath(dir)) })
 }
 
 // renderDB renders every key of database db, with its PEXPIRETIME; for
