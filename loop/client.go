@@ -22,7 +22,9 @@ type client struct {
 	laddr  string
 	parser proto.Parser
 	w      proto.Writer
-	ctx    db.Ctx
+	// reactor is the event loop the connection belongs to (reactor.go).
+	reactor *reactor
+	ctx     db.Ctx
 	counters
 	// need is the inbound length the partial frame at the front of the
 	// buffer waits for; OnTraffic does not parse before it is reached.

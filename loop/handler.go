@@ -26,6 +26,7 @@ func (h *handler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		return []byte("-ERR max number of clients reached\r\n"), gnet.Close
 	}
 	cl := s.newClient(c)
+	cl.reactor = s.reactors.of(c)
 	c.SetContext(cl)
 	return nil, gnet.None
 }
@@ -108,7 +109,6 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	if b.commands > 0 {
 		cl.commands.Add(b.commands)
 		cl.lastCmd.Store(b.lastCmd)
-		cl.busy.Add(int64(b.elapsed))
 	}
 	if consumed > 0 {
 		// Discard(0) would drop the whole buffer, partial frame and all.
@@ -117,6 +117,9 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	}
 	s.flushPublished(cl)
 	s.flush(cl)
+	if b.commands > 0 {
+		cl.reactor.pass(b.start, b.now(), b.elapsed)
+	}
 	if cl.closeAfterReply {
 		return gnet.Close
 	}

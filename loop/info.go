@@ -258,7 +258,6 @@ func (s *Server) sumStats() *counters {
 		t.commands.Add(c.commands.Load())
 		t.netIn.Add(c.netIn.Load())
 		t.netOut.Add(c.netOut.Load())
-		t.busy.Add(c.busy.Load())
 	}
 	add(&s.closed)
 	for _, cl := range s.clients.list() {

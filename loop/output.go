@@ -60,7 +60,7 @@ func (s *Server) flushPublished(cl *client) {
 	}
 	start := time.Now()
 	s.pubsub.FlushBatch(cl.sub)
-	cl.busy.Add(int64(time.Since(start)))
+	cl.reactor.addBusy(time.Since(start))
 }
 
 // flushOutbox writes what other reactors left in cl's outbox, with one
@@ -72,7 +72,7 @@ func (s *Server) flushOutbox(cl *client) {
 		return
 	}
 	start := time.Now()
-	defer func() { cl.busy.Add(int64(time.Since(start))) }()
+	defer func() { cl.reactor.addBusy(time.Since(start)) }()
 	buf, closing := cl.sub.Out.Take()
 	if closing {
 		s.closeOverLimit(cl)

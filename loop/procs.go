@@ -20,10 +20,13 @@ import (
 // big sets), the reactors must run in parallel, and then more Ps pay.
 //
 // So, unless GOMAXPROCS is set in the environment, the server starts with
-// one P and lets the cron adjust: five times a second it measures how busy the
-// reactors were (the time spent running commands, across all of them) and
-// adds a P, up to one per reactor, when the Ps it has are mostly busy, and
-// gives one back when the rest would do.
+// one P and a goroutine of its own adjusts it: every procsTick it reads how
+// busy the reactors were (the time spent running commands, across all of
+// them) and adds a P, up to one per reactor, as soon as the Ps it has were
+// mostly busy over that tick; it gives one back only when the load of a
+// whole procsPeriod would fit in one fewer. Growing fast matters because
+// until the second P comes, a heavy command's clients queue behind one;
+// shrinking slowly keeps a pause between bursts from flapping the count.
 //
 // A background snapshot (BGSAVE, an AOF rewrite, a full sync) is work the
 // reactors' busy time does not count: with one P, the snapshot goroutine
@@ -31,24 +34,32 @@ import (
 // preempts it, every 10 ms, so clients would wait that long. While a
 // snapshot runs the tuner gives the server every P it may have.
 
-// procTuner decides the number of Ps, from the cron goroutine, and boosts
-// it when a snapshot begins.
+// procTuner decides the number of Ps, from its own goroutine (tuneProcs),
+// and boosts it when a snapshot begins.
 type procTuner struct {
-	mu       sync.Mutex // boost comes from the goroutine that starts a snapshot
-	enabled  bool
-	max      int
-	cur      int
-	lastBusy int64 // reactors' busy time so far, ns
+	mu      sync.Mutex // boost comes from the goroutine that starts a snapshot
+	enabled bool
+	max     int
+	cur     int
+	// The grow window is the last tick; the shrink window, the last
+	// procsPeriod. Each is where it began, and the busy time then (ns).
+	growAt, shrinkAt     time.Time
+	growBusy, shrinkBusy int64
 	// unboosted is the count to go back to when the snapshot that boosted
 	// it ends (0: not boosted): the extra P was the snapshot's, and kept
 	// on it would cost the small commands what the tuner exists to save.
 	unboosted int
-	lastAt    time.Time
+	// apply sets the count: runtime.GOMAXPROCS, but for the tests.
+	apply func(int) int
 }
 
-// procsPeriod is how often the tuner measures: short enough that a burst
-// of heavy commands gets its Ps within a few hundred milliseconds.
-const procsPeriod = 200 * time.Millisecond
+// procsTick is how often the tuner measures, and so how long a burst of
+// heavy commands waits for its Ps; procsPeriod is the window over which a
+// quiet spell must last before a P is given back.
+const (
+	procsTick   = 20 * time.Millisecond
+	procsPeriod = 200 * time.Millisecond
+)
 
 // Thresholds of the busy fraction (busy time per wall time, in Ps).
 const (
@@ -57,14 +68,28 @@ const (
 )
 
 func newProcTuner(loops int) *procTuner {
-	t := &procTuner{max: loops, cur: runtime.GOMAXPROCS(0)}
+	t := &procTuner{max: loops, cur: runtime.GOMAXPROCS(0), apply: runtime.GOMAXPROCS}
 	if _, set := os.LookupEnv("GOMAXPROCS"); set || loops <= 1 {
 		return t
 	}
 	t.enabled = true
-	t.cur = 1
-	runtime.GOMAXPROCS(1)
+	t.set(1)
 	return t
+}
+
+// tuneProcs is the tuner's goroutine: it measures every procsTick until
+// stop closes.
+func (s *Server) tuneProcs(stop <-chan struct{}) {
+	tick := time.NewTicker(procsTick)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-tick.C:
+			s.procs.Store(int32(s.tuner.observe(s.reactors.busy(), now, s.ks.Snapshotting())))
+		}
+	}
 }
 
 // observe takes the reactors' total busy time (ns) at now, and whether a
@@ -76,27 +101,55 @@ func (t *procTuner) observe(busy int64, now time.Time, background bool) int {
 	if !t.enabled {
 		return t.cur
 	}
-	if background {
+	switch {
+	case background:
 		t.boostLocked()
-	} else if t.unboosted > 0 {
-		t.cur, t.unboosted = t.unboosted, 0
-		runtime.GOMAXPROCS(t.cur)
-		t.lastAt, t.lastBusy = now, busy
+		t.restart(busy, now)
+		return t.cur
+	case t.unboosted > 0:
+		t.set(t.unboosted)
+		t.unboosted = 0
+		t.restart(busy, now)
+		return t.cur
+	case t.growAt.IsZero():
+		t.restart(busy, now)
 		return t.cur
 	}
-	if t.lastAt.IsZero() || now.Sub(t.lastAt) < procsPeriod {
-		if t.lastAt.IsZero() {
-			t.lastAt, t.lastBusy = now, busy
-		}
+	grow := fraction(busy-t.growBusy, now.Sub(t.growAt))
+	t.growAt, t.growBusy = now, busy
+	if next := nextProcs(t.cur, t.max, grow); next > t.cur {
+		t.set(next)
+		t.restart(busy, now)
 		return t.cur
 	}
-	frac := float64(busy-t.lastBusy) / float64(now.Sub(t.lastAt))
-	t.lastAt, t.lastBusy = now, busy
-	if next := nextProcs(t.cur, t.max, frac); next != t.cur {
-		t.cur = next
-		runtime.GOMAXPROCS(next)
+	if now.Sub(t.shrinkAt) < procsPeriod {
+		return t.cur
+	}
+	shrink := fraction(busy-t.shrinkBusy, now.Sub(t.shrinkAt))
+	t.shrinkAt, t.shrinkBusy = now, busy
+	if next := nextProcs(t.cur, t.max, shrink); next < t.cur {
+		t.set(next)
 	}
 	return t.cur
+}
+
+// restart begins both windows at now: what was measured before belongs
+// to another count of Ps.
+func (t *procTuner) restart(busy int64, now time.Time) {
+	t.growAt, t.growBusy = now, busy
+	t.shrinkAt, t.shrinkBusy = now, busy
+}
+
+func (t *procTuner) set(n int) {
+	t.cur = n
+	t.apply(n)
+}
+
+func fraction(busy int64, wall time.Duration) float64 {
+	if wall <= 0 {
+		return 0
+	}
+	return float64(busy) / float64(wall)
 }
 
 // boost gives the server every P it may have, at once: a snapshot begins.
@@ -111,8 +164,7 @@ func (t *procTuner) boost() {
 func (t *procTuner) boostLocked() {
 	if t.cur < t.max {
 		t.unboosted = t.cur
-		t.cur = t.max
-		runtime.GOMAXPROCS(t.max)
+		t.set(t.max)
 	}
 }
 

@@ -112,7 +112,6 @@ func (s *Server) closeClient(cl *client) {
 	s.closed.commands.Add(cl.commands.Load())
 	s.closed.netIn.Add(cl.netIn.Load())
 	s.closed.netOut.Add(cl.netOut.Load())
-	s.closed.busy.Add(cl.busy.Load())
 }
 
 // addrHost returns the host part of "host:port".

@@ -69,8 +69,9 @@ type Server struct {
 	latency      latencyMonitor
 	memPeak      atomic.Uint64
 	opsRate      atomic.Int64
-	procs        atomic.Int32 // GOMAXPROCS, as the cron last set it
+	procs        atomic.Int32 // GOMAXPROCS, as the tuner last set it
 	tuner        *procTuner
+	reactors     reactors
 
 	nextID  atomic.Int64
 	clients clientRegistry
@@ -88,8 +89,6 @@ type Server struct {
 type counters struct {
 	db.Stats
 	commands, netIn, netOut atomic.Int64
-	// busy is the time spent running commands, in ns (see procs.go).
-	busy atomic.Int64
 }
 
 // New returns a server for cfg, which must be valid (see Config.Validate).
@@ -164,6 +163,9 @@ func (s *Server) Serve() error {
 	stop := make(chan struct{})
 	defer close(stop)
 	go s.cron(stop)
+	if s.tuner.enabled {
+		go s.tuneProcs(stop)
+	}
 	err := gnet.Rotate(h, addrs,
 		gnet.WithMulticore(true),
 		gnet.WithNumEventLoop(cfg.loops()),
@@ -233,7 +235,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // instantaneous ops/sec sample.
 func (s *Server) cron(stop <-chan struct{}) {
 	var rate opsSampler
-	procs := s.tuner
 	for {
 		hz := s.config().Hz
 		select {
@@ -248,7 +249,6 @@ func (s *Server) cron(stop <-chan struct{}) {
 		}
 		sum := s.sumStats()
 		s.opsRate.Store(rate.sample(time.Now(), sum.commands.Load()))
-		s.procs.Store(int32(procs.observe(sum.busy.Load(), time.Now(), s.ks.Snapshotting())))
 		s.closeIdleClients()
 		s.maybeRewriteAOF()
 		s.replicationCron()

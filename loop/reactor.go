@@ -1,0 +1,108 @@
+package loop
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// Fair turns between the reactors.
+//
+// A reactor whose clients keep it busy never blocks in epoll_wait: every
+// poll returns more work at once, so it never gives its P back. When the
+// reactors share Ps (the tuner starts with one, see procs.go), the other
+// reactor then waits in the run queue until the Go scheduler preempts the
+// busy one, after 10 ms at the earliest, and measured under SINTERCARD at
+// -P 1 its clients waited 20 ms at the 99th percentile while Redis's
+// waited 2.7. Goroutines that feed replicas or write the AOF wait the
+// same way.
+//
+// So a reactor yields its P by itself once it has run for reactorSlice
+// without a break: at the end of an OnTraffic pass past its slice it calls
+// runtime.Gosched, which runs whatever is waiting and comes straight back
+// when nothing is. A pass that starts after a gap of more than reactorGap
+// since the reactor's last one begins a new slice: the reactor has been
+// blocked or descheduled in between, and has just had its turn again.
+
+// reactorSlice bounds how long a reactor keeps its P while others wait:
+// short against Redis's own cycle over 50 clients (a millisecond or two on
+// heavy commands), long against the cost of a yield (a fraction of a
+// microsecond).
+const reactorSlice = 500 * time.Microsecond
+
+// reactorGap is the pause between two passes of one reactor that counts
+// as a break: longer than a write and a poll, shorter than a wake-up.
+const reactorGap = 50 * time.Microsecond
+
+// reactor is one event loop's turn-keeping, and its busy time. Only that
+// loop touches it, except the tuner, which reads busy.
+type reactor struct {
+	sliceStart time.Time // when its current run began
+	lastEnd    time.Time // when its last pass ended
+	// busy is the time the loop spent running commands and fanning out
+	// messages, in ns: the load the tuner sizes the Ps by (procs.go).
+	busy atomic.Int64
+	// yield gives the P away: runtime.Gosched, but for the tests.
+	yield func()
+}
+
+// reactors finds each event loop's state; a connection looks its own up
+// once, when it opens.
+type reactors struct {
+	mu   sync.Mutex
+	m    map[gnet.EventLoop]*reactor
+	list []*reactor
+}
+
+// busy is the busy time of all the loops so far, in ns.
+func (rs *reactors) busy() int64 {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	var t int64
+	for _, r := range rs.list {
+		t += r.busy.Load()
+	}
+	return t
+}
+
+func (rs *reactors) of(c gnet.Conn) *reactor {
+	el := c.EventLoop()
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	r := rs.m[el]
+	if r == nil {
+		if rs.m == nil {
+			rs.m = make(map[gnet.EventLoop]*reactor)
+		}
+		r = &reactor{yield: runtime.Gosched}
+		rs.m[el] = r
+		rs.list = append(rs.list, r)
+	}
+	return r
+}
+
+// addBusy counts d as busy time of the loop (r is nil for a client with no
+// connection).
+func (r *reactor) addBusy(d time.Duration) {
+	if r != nil {
+		r.busy.Add(int64(d))
+	}
+}
+
+// pass accounts for one OnTraffic pass that ran from start to end, busy of
+// it running commands, and yields the P when the reactor's slice is spent.
+func (r *reactor) pass(start, end time.Time, busy time.Duration) {
+	r.busy.Add(int64(busy))
+	if start.Sub(r.lastEnd) > reactorGap {
+		r.sliceStart = start
+	}
+	r.lastEnd = end
+	if end.Sub(r.sliceStart) >= reactorSlice {
+		r.yield()
+		r.lastEnd = time.Now()
+		r.sliceStart = r.lastEnd
+	}
+}
