@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"context"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -26,11 +27,23 @@ import (
 // when nothing is. A pass that starts after a gap of more than reactorGap
 // since the reactor's last one begins a new slice: the reactor has been
 // blocked or descheduled in between, and has just had its turn again.
+//
+// A yield alone can hand the P to a reactor with nothing to do: gnet's
+// loop, finding no events, calls runtime.Gosched and then blocks in
+// epoll_wait, and if it was in the run queue when the busy reactor
+// yielded, it takes the P and blocks with it. A goroutine blocked in a
+// system call keeps its P until the runtime's monitor takes it back, and
+// the monitor, asleep for up to 10 ms when it has had nothing to do, left
+// the busy reactor's clients waiting that long (and the P idle). So while
+// the reactors share Ps, a yielding reactor first nudges the others:
+// it queues an empty task on each, whose wake-up makes their next
+// epoll_wait return at once instead of blocking. An idle reactor then
+// finds nothing, yields back, and the busy one runs on.
 
 // reactorSlice bounds how long a reactor keeps its P while others wait:
 // short against Redis's own cycle over 50 clients (a millisecond or two on
 // heavy commands), long against the cost of a yield (a fraction of a
-// microsecond).
+// microsecond, and a few with the nudges).
 const reactorSlice = 500 * time.Microsecond
 
 // reactorGap is the pause between two passes of one reactor that counts
@@ -40,13 +53,13 @@ const reactorGap = 50 * time.Microsecond
 // reactor is one event loop's turn-keeping, and its busy time. Only that
 // loop touches it, except the tuner, which reads busy.
 type reactor struct {
+	el         gnet.EventLoop
+	set        *reactors
 	sliceStart time.Time // when its current run began
 	lastEnd    time.Time // when its last pass ended
 	// busy is the time the loop spent running commands and fanning out
 	// messages, in ns: the load the tuner sizes the Ps by (procs.go).
 	busy atomic.Int64
-	// yield gives the P away: runtime.Gosched, but for the tests.
-	yield func()
 }
 
 // reactors finds each event loop's state; a connection looks its own up
@@ -54,18 +67,11 @@ type reactor struct {
 type reactors struct {
 	mu   sync.Mutex
 	m    map[gnet.EventLoop]*reactor
-	list []*reactor
-}
-
-// busy is the busy time of all the loops so far, in ns.
-func (rs *reactors) busy() int64 {
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	var t int64
-	for _, r := range rs.list {
-		t += r.busy.Load()
-	}
-	return t
+	list atomic.Pointer[[]*reactor] // copied on write: yields read it
+	// shared says whether the reactors share Ps, and so need nudges.
+	shared func() bool
+	// yield gives the P away: runtime.Gosched, but for the tests.
+	yield func()
 }
 
 func (rs *reactors) of(c gnet.Conn) *reactor {
@@ -77,11 +83,52 @@ func (rs *reactors) of(c gnet.Conn) *reactor {
 		if rs.m == nil {
 			rs.m = make(map[gnet.EventLoop]*reactor)
 		}
-		r = &reactor{yield: runtime.Gosched}
+		r = &reactor{el: el, set: rs}
 		rs.m[el] = r
-		rs.list = append(rs.list, r)
+		var list []*reactor
+		if old := rs.list.Load(); old != nil {
+			list = append(list, *old...)
+		}
+		list = append(list, r)
+		rs.list.Store(&list)
 	}
 	return r
+}
+
+// all returns every reactor seen so far.
+func (rs *reactors) all() []*reactor {
+	if l := rs.list.Load(); l != nil {
+		return *l
+	}
+	return nil
+}
+
+// busy is the busy time of all the loops so far, in ns.
+func (rs *reactors) busy() int64 {
+	var t int64
+	for _, r := range rs.all() {
+		t += r.busy.Load()
+	}
+	return t
+}
+
+// nudge is the empty task that wakes a reactor's poller.
+var nudge = gnet.RunnableFunc(func(context.Context) error { return nil })
+
+// turn hands from's P to whoever waits for one.
+func (rs *reactors) turn(from *reactor) {
+	if rs.shared != nil && rs.shared() {
+		for _, r := range rs.all() {
+			if r != from && r.el != nil {
+				_ = r.el.Execute(context.Background(), nudge) // fails only at shutdown
+			}
+		}
+	}
+	if rs.yield != nil {
+		rs.yield()
+	} else {
+		runtime.Gosched()
+	}
 }
 
 // addBusy counts d as busy time of the loop (r is nil for a client with no
@@ -101,7 +148,7 @@ func (r *reactor) pass(start, end time.Time, busy time.Duration) {
 	}
 	r.lastEnd = end
 	if end.Sub(r.sliceStart) >= reactorSlice {
-		r.yield()
+		r.set.turn(r)
 		r.lastEnd = time.Now()
 		r.sliceStart = r.lastEnd
 	}

@@ -10,7 +10,7 @@ import (
 // longer than reactorGap starts a new slice.
 func TestReactorYieldsAfterItsSlice(t *testing.T) {
 	yields, passes := 0, 0
-	r := &reactor{yield: func() { yields++ }}
+	r := &reactor{set: &reactors{yield: func() { yields++ }}}
 	at := time.Now()
 	pass := func(gap, length time.Duration) {
 		start := at.Add(gap)

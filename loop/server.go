@@ -112,6 +112,8 @@ func New(cfg Config, log *Logger) *Server {
 	s.tuner = newProcTuner(cfg.loops())
 	s.ks.OnSnapshot = s.tuner.boost
 	s.procs.Store(int32(s.tuner.cur))
+	loops := int32(cfg.loops())
+	s.reactors.shared = func() bool { return s.procs.Load() < loops }
 	s.commands = buildCommandTable(rdb.DumpCommands(s.rdbFormat))
 	s.index = newCommandIndex(s.commands)
 	s.clients.init()
