@@ -3,8 +3,9 @@ package db
 import (
 	"encoding/binary"
 	"math"
-	"slices"
 	"strconv"
+
+	"redis-fast/proto"
 )
 
 // List is a list value, laid out as Redis's quicklist: a deque of nodes,
@@ -700,7 +701,7 @@ func (l *List) appendBulks(b []byte, i, n int) []byte {
 		need += nd.used() + 16*int(nd.n)
 		left -= int(nd.n)
 	}
-	b = slices.Grow(b, need)
+	b = proto.Grow(b, need)
 	for n > 0 {
 		nd := l.node(ni)
 		for ; at < int(nd.hi) && n > 0; n-- {

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+
+	"redis-fast/proto"
 )
 
 // handler is the gnet event handler: the only code gnet calls. Each method
@@ -155,6 +157,7 @@ func (s *Server) flush(cl *client) {
 	cl.conn.Write(cl.w.Buf)
 	s.checkOutputLimit(cl)
 	if c := cap(cl.w.Buf); c > maxKeptReply || c > smallKeptReply && len(cl.w.Buf) < smallKeptReply/4 {
+		proto.Recycle(cl.w.Buf) // written: gnet kept a copy of what the socket did not take
 		cl.w.Buf = nil
 	} else {
 		cl.w.Buf = cl.w.Buf[:0]

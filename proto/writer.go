@@ -21,10 +21,28 @@ func (w *Writer) Error(msg string) { w.Buf = AppendError(w.Buf, msg) }
 func (w *Writer) Int(n int64) { w.Buf = AppendInt(w.Buf, n) }
 
 // Bulk appends a bulk string; the bytes are copied.
-func (w *Writer) Bulk(v []byte) { w.Buf = AppendBulk(w.Buf, v) }
+func (w *Writer) Bulk(v []byte) {
+	w.reserve(len(v) + bulkOverhead)
+	w.Buf = AppendBulk(w.Buf, v)
+}
 
 // BulkString appends a bulk string holding s.
-func (w *Writer) BulkString(s string) { w.Buf = AppendBulkString(w.Buf, s) }
+func (w *Writer) BulkString(s string) {
+	w.reserve(len(s) + bulkOverhead)
+	w.Buf = AppendBulkString(w.Buf, s)
+}
+
+// bulkOverhead is the most a bulk string's header and CRLF add to it.
+const bulkOverhead = 1 + 20 + 2 + 2
+
+// reserve makes room for n more bytes before an append that would grow
+// the reply past a small one (bufpool.go); the replies of a few small
+// items grow as append grows them.
+func (w *Writer) reserve(n int) {
+	if cap(w.Buf)-len(w.Buf) < n && len(w.Buf)+n > 1024 {
+		w.Buf = Grow(w.Buf, n)
+	}
+}
 
 // BulkInt appends n in decimal as a bulk string.
 func (w *Writer) BulkInt(n int64) { w.Buf = AppendBulkInt(w.Buf, n) }
@@ -123,4 +141,7 @@ func (w *Writer) Verbatim(format, s string) {
 }
 
 // Raw appends bytes that are already RESP.
-func (w *Writer) Raw(b []byte) { w.Buf = append(w.Buf, b...) }
+func (w *Writer) Raw(b []byte) {
+	w.reserve(len(b))
+	w.Buf = append(w.Buf, b...)
+}
