@@ -192,7 +192,7 @@ func (r *results) targets() []target {
 		}
 		ts = append(ts, t)
 	}
-	worst, worstCell := math.NaN(), ""
+	worst, worstCell, worstCeiling := math.NaN(), "", math.NaN()
 	for _, s := range r.sums {
 		key := s.cell.test.key
 		switch {
@@ -205,11 +205,14 @@ func (r *results) targets() []target {
 			check("requests/s ≥ 1.25x Redis", s, s.ratio, 1.25, false, "ceiling "+ratio(s.ceilingRatio))
 		}
 		if s.cell.pipeline == 1 && !math.IsNaN(s.p99Ratio) && (math.IsNaN(worst) || s.p99Ratio > worst) {
-			worst, worstCell = s.p99Ratio, s.cell.String()
+			worst, worstCell, worstCeiling = s.p99Ratio, s.cell.String(), s.ceilingP99
 		}
 	}
 	if worstCell != "" {
-		t := target{goal: "p99 at -P 1 ≤ 1.5x Redis (worst cell)", cell: worstCell, measured: ratio(worst), verdict: "met"}
+		// The ceiling's own p99 there says how much of the tail is the
+		// event loop's, which no command code can remove.
+		t := target{goal: "p99 at -P 1 ≤ 1.5x Redis (worst cell)", cell: worstCell,
+			measured: ratio(worst) + " (ceiling " + ratio(worstCeiling) + ")", verdict: "met"}
 		if worst > 1.5 {
 			t.verdict = "**not met**"
 		}

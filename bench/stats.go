@@ -21,6 +21,7 @@ type summary struct {
 	cpuRatio     float64 // redis-fast ÷ Redis CPU per request
 	ceilingCPU   float64 // ceiling ÷ Redis CPU per request
 	p99Ratio     float64 // redis-fast ÷ Redis p99 latency
+	ceilingP99   float64 // ceiling ÷ Redis p99 latency
 }
 
 // metric reads one figure from a successful sample.
@@ -59,6 +60,7 @@ func summarize(cells []cell, samples []sample) []summary {
 		sum.cpuRatio = pairRatio(runs[serverFast], runs[serverRedis], cpu)
 		sum.ceilingCPU = pairRatio(runs[serverCeiling], runs[serverRedis], cpu)
 		sum.p99Ratio = pairRatio(runs[serverFast], runs[serverRedis], p99Of)
+		sum.ceilingP99 = pairRatio(runs[serverCeiling], runs[serverRedis], p99Of)
 		out[ci] = sum
 	}
 	return out
