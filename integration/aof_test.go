@@ -896,16 +896,6 @@ func expiries(t testing.TB, addr string, ds dataset) map[string]int64 {
 	return out
 }
 
-// sameExpiries fails the test when two servers disagree about a deadline.
-func sameExpiries(t testing.TB, name string, want, got map[string]int64) {
-	t.Helper()
-	for k, w := range want {
-		if got[k] != w {
-			t.Errorf("%s: %s expires at %d, want %d", name, k, got[k], w)
-		}
-	}
-}
-
 // TestAOFRedisLoadsOurs: a real redis-server started on an AOF directory
 // that redis-fast wrote serves the same dataset, with the same deadlines,
 // and redis-check-aof accepts the files; with a base of each format.
@@ -930,7 +920,7 @@ func TestAOFRedisLoadsOurs(t *testing.T) {
 			r := startRedisIn(t, dir)
 			got := dumpDataset(t, r.Addr())
 			sameDataset(t, "redis-server on redis-fast's AOF", want, got)
-			sameExpiries(t, "redis-server on redis-fast's AOF", wantExp, expiries(t, r.Addr(), got))
+			sameByKey(t, "redis-server on redis-fast's AOF", "PEXPIRETIME", wantExp, expiries(t, r.Addr(), got))
 		})
 	}
 }
@@ -965,7 +955,7 @@ func TestAOFWeLoadRedis(t *testing.T) {
 	p := startServerIn(t, dir, aofArgs("everysec")...)
 	got := dumpDataset(t, p.Addr())
 	sameDataset(t, "redis-fast on redis-server's AOF", want, got)
-	sameExpiries(t, "redis-fast on redis-server's AOF", wantExp, expiries(t, p.Addr(), got))
+	sameByKey(t, "redis-fast on redis-server's AOF", "PEXPIRETIME", wantExp, expiries(t, p.Addr(), got))
 	// And it goes on appending to Redis's files in a way Redis accepts.
 	writeLoad(t, p.Addr(), seed+2, loadOptions{conns: 2, commands: 500, dbs: 3})
 	want = dumpDataset(t, p.Addr())

@@ -175,33 +175,43 @@ func pipeline(t testing.TB, addr string, cmds [][]string) {
 	}
 }
 
-// encodings reads OBJECT ENCODING of every key of database db.
-func encodings(t testing.TB, addr string, db int) map[string]string {
+// forEachKey calls fn with every key of database db, over a client of
+// its own.
+func forEachKey(t testing.TB, addr string, db int, fn func(ctx context.Context, c *redis.Client, key string)) {
 	t.Helper()
 	ctx := context.Background()
 	c := redis.NewClient(&redis.Options{Addr: addr, DB: db, Protocol: 2})
 	defer c.Close()
 	keys, err := c.Keys(ctx, "*").Result()
 	if err != nil {
-		t.Fatalf("KEYS on %s: %v", addr, err)
+		t.Fatalf("KEYS in db %d on %s: %v", db, addr, err)
 	}
-	out := map[string]string{}
 	for _, k := range keys {
+		fn(ctx, c, k)
+	}
+}
+
+// encodings reads OBJECT ENCODING of every key of database db.
+func encodings(t testing.TB, addr string, db int) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	forEachKey(t, addr, db, func(ctx context.Context, c *redis.Client, k string) {
 		enc, err := c.ObjectEncoding(ctx, k).Result()
 		if err != nil {
 			t.Fatalf("OBJECT ENCODING %q on %s: %v", k, addr, err)
 		}
 		out[k] = enc
-	}
+	})
 	return out
 }
 
-// sameEncodings fails the test when a key's encoding differs.
-func sameEncodings(t testing.TB, name string, want, got map[string]string) {
+// sameByKey fails the test where got's value of a key of want differs;
+// what names the value in the message.
+func sameByKey[V comparable](t testing.TB, name, what string, want, got map[string]V) {
 	t.Helper()
 	for k, w := range want {
 		if got[k] != w {
-			t.Errorf("%s: key %q is encoded as %q, want %q", name, short(k), got[k], w)
+			t.Errorf("%s: %s of key %q is %v, want %v", name, what, short(k), got[k], w)
 		}
 	}
 }
@@ -370,13 +380,13 @@ func TestRDBRedisLoadsOurs(t *testing.T) {
 	r := startRedisOnDump(t, rdir)
 	got := dumpDataset(t, r.Addr())
 	sameDataset(t, "redis-server on redis-fast's dump", want, got)
-	sameExpiries(t, "redis-server on redis-fast's dump", wantExp, expiries(t, r.Addr(), got))
+	sameByKey(t, "redis-server on redis-fast's dump", "PEXPIRETIME", wantExp, expiries(t, r.Addr(), got))
 	// A value's encoding after a load depends on the file, not on how the
 	// value was made (an APPENDed string is raw until a reload makes it
 	// embstr): both servers loading the same dump must agree.
 	p = startServerIn(t, dir, "--save", "")
 	for db := range 2 {
-		sameEncodings(t, fmt.Sprintf("redis-fast and redis-server on redis-fast's dump, db %d", db),
+		sameByKey(t, fmt.Sprintf("redis-fast and redis-server on redis-fast's dump, db %d", db), "encoding",
 			encodings(t, r.Addr(), db), encodings(t, p.Addr(), db))
 	}
 	t.Logf("%d keys, %d with an expiry", len(want), len(wantExp))
@@ -413,7 +423,7 @@ func TestRDBWeLoadRedis(t *testing.T) {
 			p := startServerIn(t, dir, "--save", "")
 			got := dumpDataset(t, p.Addr())
 			sameDataset(t, "redis-fast on redis-server's dump", want, got)
-			sameExpiries(t, "redis-fast on redis-server's dump", wantExp, expiries(t, p.Addr(), got))
+			sameByKey(t, "redis-fast on redis-server's dump", "PEXPIRETIME", wantExp, expiries(t, p.Addr(), got))
 
 			// The encodings a load gives, with a second redis-server on the
 			// same dump as the reference; the fixture has every one.
@@ -424,7 +434,7 @@ func TestRDBWeLoadRedis(t *testing.T) {
 				for _, enc := range wantEnc {
 					seen[enc] = true
 				}
-				sameEncodings(t, fmt.Sprintf("redis-fast on redis-server's dump, db %d", db), wantEnc, encodings(t, p.Addr(), db))
+				sameByKey(t, fmt.Sprintf("redis-fast on redis-server's dump, db %d", db), "encoding", wantEnc, encodings(t, p.Addr(), db))
 			}
 			for _, enc := range []string{"int", "embstr", "raw", "quicklist", "intset", "listpack", "hashtable", "skiplist"} {
 				if !seen[enc] {

@@ -95,7 +95,7 @@ func TestRDBRestart(t *testing.T) {
 			p = startServerIn(t, dir, savePoints...)
 			got := dumpDataset(t, p.Addr())
 			sameDataset(t, "the restart after "+how, want, got)
-			sameExpiries(t, "the restart after "+how, wantExp, expiries(t, p.Addr(), got))
+			sameByKey(t, "the restart after "+how, "PEXPIRETIME", wantExp, expiries(t, p.Addr(), got))
 		})
 	}
 
@@ -196,25 +196,18 @@ func TestRDBGracefulStopKeepsEverything(t *testing.T) {
 // databases too big for dumpDataset's all-16 scan.
 func renderDB(t testing.TB, addr string, db int) map[string]string {
 	t.Helper()
-	ctx := context.Background()
-	c := redis.NewClient(&redis.Options{Addr: addr, DB: db, Protocol: 2})
-	defer c.Close()
-	keys, err := c.Keys(ctx, "*").Result()
-	if err != nil {
-		t.Fatalf("KEYS in db %d on %s: %v", db, addr, err)
-	}
 	out := map[string]string{}
-	for _, k := range keys {
+	forEachKey(t, addr, db, func(ctx context.Context, c *redis.Client, k string) {
 		st, ok := readKey(t, ctx, c, k)
 		if !ok {
-			continue
+			return
 		}
 		at, err := c.Do(ctx, "PEXPIRETIME", k).Int64()
 		if err != nil {
 			t.Fatalf("PEXPIRETIME %q: %v", k, err)
 		}
 		out[k] = fmt.Sprintf("%s exp=%d %q", st.typ, at, st.content)
-	}
+	})
 	return out
 }
 
