@@ -110,3 +110,18 @@ func TestMatrix(t *testing.T) {
 		t.Error("-tests nosuch: no error")
 	}
 }
+
+func TestProcsRange(t *testing.T) {
+	for _, tt := range []struct {
+		in   []float64
+		want string
+	}{
+		{nil, "-"},
+		{[]float64{1, 1.01, 0.99}, "1.0"},
+		{[]float64{1, 1.62, 1}, "1.0 / 1.6 / 1.0"},
+	} {
+		if got := procsRange(tt.in); got != tt.want {
+			t.Errorf("procsRange(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

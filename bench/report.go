@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -85,19 +86,43 @@ func writeFile(path string, write func(io.Writer) error) error {
 func (r *results) writeRuns(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"round", "test", "pipeline", "size", "server", "requests", "status",
-		"rps", "avg_ms", "p50_ms", "p99_ms", "server_cpu_s", "client_cpu_s", "wall_s", "message"})
+		"rps", "avg_ms", "p50_ms", "p99_ms", "server_cpu_s", "client_cpu_s", "wall_s", "server_procs", "message"})
 	for _, s := range r.samples {
 		c := r.cells[s.cell]
 		cw.Write([]string{strconv.Itoa(s.round + 1), c.test.name, strconv.Itoa(c.pipeline),
 			strconv.Itoa(c.size), serverNames[s.server], strconv.Itoa(c.requests), s.status,
 			num(s.rps), num(s.avg), num(s.p50), num(s.p99),
-			num(s.cpu.Seconds()), num(s.client.Seconds()), num(s.wall.Seconds()), s.msg})
+			num(s.cpu.Seconds()), num(s.client.Seconds()), num(s.wall.Seconds()), procsText(s.procs), s.msg})
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// procsRange is a cell's mean counts of Ps, round by round ("1.0 / 1.6 /
+// 1.0"), one figure when every round had the same, "-" when unknown.
+func procsRange(v []float64) string {
+	if len(v) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = strconv.FormatFloat(x, 'f', 1, 64)
+	}
+	if slices.Equal(parts, slices.Repeat(parts[:1], len(parts))) {
+		return parts[0]
+	}
+	return strings.Join(parts, " / ")
+}
+
+// procsText is a run's mean count of Ps, or "" when unknown.
+func procsText(v float64) string {
+	if v <= 0 {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
 
 // writeReport writes REPORT.md.
 func (r *results) writeReport(w io.Writer) error {
@@ -164,6 +189,8 @@ func (r *results) writeReading(p *mdWriter) {
 	p.line("  per million requests: the cost of a request, steadier than throughput on a noisy machine.")
 	p.line("  It is counted in 10 ms clock ticks, so each run's figure carries up to one tick of rounding.")
 	p.line("  **CPU ratio** is redis-fast ÷ Redis: below 1 redis-fast is cheaper.")
+	p.line("- **redis-fast Ps** is how many Ps (GOMAXPROCS) redis-fast ran with, on average over each")
+	p.line("  round's run (from INFO's gomaxprocs_seconds): it adds a P only where one pays.")
 	p.line("- **unsupported**: the server answered the test's command with an error (listed at the end).")
 	p.line("")
 }
@@ -241,17 +268,18 @@ func (r *results) writeThroughput(p *mdWriter) {
 	p.line("")
 	p.line("| test | P | size | Redis rps | redis-fast rps | ceiling rps | ratio to Redis | of ceiling " +
 		"| CPU s/1M Redis | CPU s/1M redis-fast | CPU s/1M ceiling | CPU ratio " +
-		"| p99 ms Redis | p99 ms redis-fast | p99 ms ceiling |")
-	p.line("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+		"| p99 ms Redis | p99 ms redis-fast | p99 ms ceiling | redis-fast Ps |")
+	p.line("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, s := range r.sums {
 		c := s.cell
-		p.line("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |",
+		p.line("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |",
 			c.test.name, c.pipeline, sizeName(c.size),
 			s.fig(serverRedis, s.rps, rate), s.fig(serverFast, s.rps, rate), s.fig(serverCeiling, s.rps, rate),
 			ratio(s.ratio), percent(s.ofCeiling),
 			s.fig(serverRedis, s.cpuPerM, seconds), s.fig(serverFast, s.cpuPerM, seconds), s.fig(serverCeiling, s.cpuPerM, seconds),
 			ratio(s.cpuRatio),
-			s.fig(serverRedis, s.p99, millis), s.fig(serverFast, s.p99, millis), s.fig(serverCeiling, s.p99, millis))
+			s.fig(serverRedis, s.p99, millis), s.fig(serverFast, s.p99, millis), s.fig(serverCeiling, s.p99, millis),
+			procsRange(s.procs))
 	}
 	p.line("")
 }

@@ -23,6 +23,10 @@ type sample struct {
 	cpu    time.Duration // the server's CPU time during the run
 	client time.Duration // redis-benchmark's own CPU time
 	wall   time.Duration // how long the run took
+	// procs is how many Ps redis-fast ran with, on average over the run
+	// (INFO server's gomaxprocs_seconds before and after); 0 for the
+	// other servers, or when it could not be read.
+	procs  float64
 	status string
 	msg    string
 }
@@ -150,11 +154,15 @@ func (r *runner) measure(ctx context.Context, round, ci, s int) sample {
 		smp.status, smp.msg = statusFailed, r.stuck[s]
 		return smp
 	}
+	procsBefore, atBefore := procSeconds(s, p)
 	start := time.Now()
 	before, err1 := p.cpuTime()
 	f, client, err := runBenchmark(ctx, r.clientCPUs, c.args(p.port, r.o.clients))
 	after, err2 := p.cpuTime()
 	smp.client, smp.wall = client, time.Since(start)
+	if procsAfter, atAfter := procSeconds(s, p); atBefore > 0 && atAfter > atBefore {
+		smp.procs = (procsAfter - procsBefore) / (atAfter - atBefore)
+	}
 	var u *unsupportedError
 	if errors.As(err, &u) {
 		r.unsupported[s][c.test.key] = u.msg
@@ -176,6 +184,27 @@ func (r *runner) measure(ctx context.Context, round, ci, s int) sample {
 	}
 	smp.figures, smp.cpu = f, after-before
 	return smp
+}
+
+// procSeconds reads redis-fast's gomaxprocs_seconds (INFO server), its
+// count of Ps added up over time, and the server's clock (server_time_usec)
+// in seconds: the same clock at both ends of a run, however long the INFO
+// took to reach it. Both are 0 for the other servers, and when they cannot
+// be read.
+func procSeconds(server int, p *process) (procs, at float64) {
+	if server != serverFast {
+		return 0, 0
+	}
+	f, err := infoFields(p.port, "server")
+	if err != nil {
+		return 0, 0
+	}
+	procs, err1 := strconv.ParseFloat(f["gomaxprocs_seconds"], 64)
+	usec, err2 := strconv.ParseFloat(f["server_time_usec"], 64)
+	if err1 != nil || err2 != nil {
+		return 0, 0
+	}
+	return procs, usec / 1e6
 }
 
 // lastLine is the last non-empty line of a log.

@@ -22,6 +22,8 @@ type summary struct {
 	ceilingCPU   float64 // ceiling ÷ Redis CPU per request
 	p99Ratio     float64 // redis-fast ÷ Redis p99 latency
 	ceilingP99   float64 // ceiling ÷ Redis p99 latency
+	// procs are redis-fast's mean counts of Ps, one per round it ran.
+	procs []float64
 }
 
 // metric reads one figure from a successful sample.
@@ -61,6 +63,11 @@ func summarize(cells []cell, samples []sample) []summary {
 		sum.ceilingCPU = pairRatio(runs[serverCeiling], runs[serverRedis], cpu)
 		sum.p99Ratio = pairRatio(runs[serverFast], runs[serverRedis], p99Of)
 		sum.ceilingP99 = pairRatio(runs[serverCeiling], runs[serverRedis], p99Of)
+		for _, r := range runs[serverFast] {
+			if r.status == statusOK && r.procs > 0 {
+				sum.procs = append(sum.procs, r.procs)
+			}
+		}
 		out[ci] = sum
 	}
 	return out

@@ -120,7 +120,7 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	s.flushPublished(cl)
 	s.flush(cl)
 	if b.commands > 0 {
-		cl.reactor.pass(b.start, b.now(), b.elapsed)
+		cl.reactor.pass(b.start, b.now(), b.elapsed, b.commands)
 	}
 	if cl.closeAfterReply {
 		return gnet.Close

@@ -23,12 +23,14 @@ type loadMeter struct {
 	buf     []byte
 	samples [loadSamples]loadSample
 	n, next int
+	prev    loadSample // the sample before the latest, for l.last
 }
 
 type loadSample struct {
-	at   time.Time
-	busy int64 // the reactors' busy time so far, ns
-	idle int64 // the machine's idle + iowait time so far, clock ticks
+	at       time.Time
+	busy     int64 // the reactors' busy time so far, ns
+	commands int64 // the commands they have run so far
+	idle     int64 // the machine's idle + iowait time so far, clock ticks
 }
 
 const (
@@ -39,28 +41,38 @@ const (
 
 func newLoadMeter() *loadMeter { return &loadMeter{path: "/proc/stat"} }
 
-// sample records the reactors' busy time at now and returns, over the
-// window before now, the busy fraction (in Ps) and the idle cores, on
-// average; idle is 0 when the meter cannot tell (no /proc, a single sample
-// so far).
-func (m *loadMeter) sample(busy int64, now time.Time) (busyFrac, idle float64) {
+// sample records l's busy time and command count at now and fills in the
+// rest of l over the window before now: the busy fraction (in Ps), the
+// idle cores and the commands per second, on average, and the span of
+// the window; and the busy fraction over the last tick alone. They stay 0
+// when the meter cannot tell (no /proc, a single sample so far).
+func (m *loadMeter) sample(l *procLoad, now time.Time) {
+	l.recent, l.idle, l.rate, l.span, l.last = 0, 0, 0, 0, 0
 	ticks, ok := m.read()
 	if !ok {
 		m.reset() // without the counters there is no window to keep
-		return 0, 0
+		return
 	}
 	oldest := m.samples[m.next]
 	if m.n < len(m.samples) {
 		oldest = m.samples[0]
 		m.n++
 	}
-	m.samples[m.next] = loadSample{at: now, busy: busy, idle: ticks}
+	cur := loadSample{at: now, busy: l.busy, commands: l.commands, idle: ticks}
+	m.samples[m.next] = cur
 	m.next = (m.next + 1) % len(m.samples)
+	if !m.prev.at.IsZero() { // a reset empties the window, not the last tick
+		l.last = fraction(l.busy-m.prev.busy, now.Sub(m.prev.at))
+	}
+	m.prev = cur
 	wall := now.Sub(oldest.at)
 	if m.n < 2 || wall <= 0 {
-		return 0, 0
+		return
 	}
-	return fraction(busy-oldest.busy, wall), float64(ticks-oldest.idle) / clockTicks / wall.Seconds()
+	l.recent = fraction(l.busy-oldest.busy, wall)
+	l.idle = float64(ticks-oldest.idle) / clockTicks / wall.Seconds()
+	l.rate = float64(l.commands-oldest.commands) / wall.Seconds()
+	l.span = wall
 }
 
 // reset empties the window.

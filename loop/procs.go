@@ -22,25 +22,30 @@ import (
 // So, unless GOMAXPROCS is set in the environment, the server starts with
 // one P and a goroutine of its own adjusts it. Every procsTick it asks the
 // load meter (loadmeter.go) how busy the reactors were over the last
-// 100 ms (the time spent running commands, across all of them) and how
-// many of the machine's cores sat idle meanwhile, and adds a P, up to one
-// per reactor, when the Ps it has were fairly busy while a core sat
-// mostly idle. It gives one back only when the load of a whole
+// 100 ms (the time spent running commands, across all of them), how many
+// commands they ran and how many of the machine's cores sat idle
+// meanwhile. Where another P might pay, it tries one and keeps it only if
+// the reactors then serve markedly more commands per second (trials.go),
+// up to one P per reactor. It gives one back when the load of a whole
 // procsPeriod would fit in one fewer, so that a pause between bursts does
 // not flap the count.
 //
-// The idle core is what tells the loads apart when the busy time cannot.
+// Neither the busy time nor the idle cores alone tell the loads apart.
 // Measured with one P and the client on the same two cores:
 //
-//	load                        busy   idle cores   a second P
-//	MSET of 10 keys, -P 16      0.51   0.1-0.2      12% slower
-//	SINTERCARD, -P 1            0.55   0.2-0.6      as fast, p99 twice as long
-//	SINTERCARD, -P 16           0.90   0.8-1.0      1.6 times as fast
+//	load                           busy   idle cores   a second P
+//	SET, GET, -P 1 or -P 16        <0.3   0.2-0.5      5-25% slower, up to 1.5x the CPU
+//	MSET of 10 keys, -P 16         0.51   0.1-0.2      12% slower to 3% faster
+//	SINTERCARD, -P 1               0.55   0.2-0.8      15-20% faster, p99 up to twice as long
+//	SINTERCARD, -P 1, neighbour    0.37   0-0.1        1.5 times as fast, same p99
+//	SINTERCARD, -P 16              0.90   0.8-1.0      1.6 times as fast
 //
-// A second P helps only where there is a core for it to run on; where the
-// client needs the other core, two reactor threads and the client take
-// turns on two cores, and the kernel's time slices (milliseconds) become
-// the clients' waits.
+// ("neighbour": another process kept 60% of a core busy.) Two reactor
+// threads and the client on two cores take turns, and the kernel's time
+// slices (milliseconds) become the clients' waits: that is the longer
+// p99. On an otherwise idle machine a second P must win big to be worth
+// it; on a shared one it wins big because two threads get a bigger share
+// of the cores than one.
 //
 // A background snapshot (BGSAVE, an AOF rewrite, a full sync) is work the
 // reactors' busy time does not count: with one P, the snapshot goroutine
@@ -62,6 +67,13 @@ type procTuner struct {
 	// it ends (0: not boosted): the extra P was the snapshot's, and kept
 	// on it would cost the small commands what the tuner exists to save.
 	unboosted int
+	// trial is the P being tried, if one is (see trials.go).
+	trial procTrial
+	// pTime adds up the count over time until since, when cur was set:
+	// INFO's gomaxprocs_seconds, from which a tool can tell how many Ps a
+	// stretch of load ran with on average.
+	pTime time.Duration
+	since time.Time
 	// apply sets the count: runtime.GOMAXPROCS, but for the tests.
 	apply func(int) int
 }
@@ -73,16 +85,12 @@ const (
 	procsPeriod = 200 * time.Millisecond
 )
 
-// Thresholds of the busy fraction (busy time per wall time, in Ps), and
-// of the machine's idle cores.
-const (
-	procsGrowAt    = 0.4  // add a P when the Ps are this busy on average
-	procsIdleCores = 0.7  // and this much of a core sat idle
-	procsShrinkAt  = 0.35 // drop one when the load would fit in one fewer at this
-)
+// procsShrinkAt is the busy fraction (busy time per wall time, in Ps)
+// under which a load would fit in one P fewer.
+const procsShrinkAt = 0.35
 
 func newProcTuner(loops int) *procTuner {
-	t := &procTuner{max: loops, cur: runtime.GOMAXPROCS(0), apply: runtime.GOMAXPROCS}
+	t := &procTuner{max: loops, cur: runtime.GOMAXPROCS(0), apply: runtime.GOMAXPROCS, since: time.Now()}
 	if _, set := os.LookupEnv("GOMAXPROCS"); set || loops <= 1 {
 		return t
 	}
@@ -102,8 +110,8 @@ func (s *Server) tuneProcs(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case now := <-tick.C:
-			l := procLoad{busy: s.reactors.busy()}
-			l.recent, l.idle = meter.sample(l.busy, now)
+			l := procLoad{busy: s.reactors.busy(), commands: s.reactors.commands()}
+			meter.sample(&l, now)
 			n := s.tuner.observe(l, now, s.ks.Snapshotting())
 			if int32(n) != s.procs.Swap(int32(n)) {
 				meter.reset() // its window measured another count of Ps
@@ -114,9 +122,13 @@ func (s *Server) tuneProcs(stop <-chan struct{}) {
 
 // procLoad is what the tuner decides from.
 type procLoad struct {
-	busy   int64   // the reactors' busy time so far, ns
-	recent float64 // their busy fraction over the load meter's window
-	idle   float64 // the machine's idle cores over that window
+	busy     int64         // the reactors' busy time so far, ns
+	commands int64         // the commands they have run so far
+	recent   float64       // their busy fraction over the load meter's window
+	idle     float64       // the machine's idle cores over that window
+	rate     float64       // commands per second over that window
+	span     time.Duration // the window's length: all of it at the current count
+	last     float64       // the busy fraction over the last tick alone
 }
 
 // observe takes the load at now, and whether a snapshot runs in the
@@ -128,6 +140,10 @@ func (t *procTuner) observe(l procLoad, now time.Time, background bool) int {
 	if !t.enabled {
 		return t.cur
 	}
+	if !background && t.unboosted == 0 && t.trial.step(t, l, now) {
+		t.shrinkAt, t.shrinkBusy = now, l.busy
+		return t.cur
+	}
 	switch {
 	case background:
 		t.boostLocked()
@@ -135,8 +151,6 @@ func (t *procTuner) observe(l procLoad, now time.Time, background bool) int {
 		t.set(t.unboosted)
 		t.unboosted = 0
 	case t.shrinkAt.IsZero():
-	case shouldGrow(t.cur, t.max, l):
-		t.set(t.cur + 1)
 	case now.Sub(t.shrinkAt) < procsPeriod:
 		return t.cur
 	default:
@@ -150,6 +164,9 @@ func (t *procTuner) observe(l procLoad, now time.Time, background bool) int {
 }
 
 func (t *procTuner) set(n int) {
+	now := time.Now()
+	t.pTime += time.Duration(t.cur) * now.Sub(t.since)
+	t.since = now
 	t.cur = n
 	t.apply(n)
 }
@@ -159,6 +176,13 @@ func fraction(busy int64, wall time.Duration) float64 {
 		return 0
 	}
 	return float64(busy) / float64(wall)
+}
+
+// procTime is the count added up over time, in P-seconds, until now.
+func (t *procTuner) procTime(now time.Time) float64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return (t.pTime + time.Duration(t.cur)*now.Sub(t.since)).Seconds()
 }
 
 // boost gives the server every P it may have, at once: a snapshot begins.
@@ -171,17 +195,11 @@ func (t *procTuner) boost() {
 }
 
 func (t *procTuner) boostLocked() {
+	t.trial = procTrial{} // a trial measured without the snapshot
 	if t.cur < t.max {
 		t.unboosted = t.cur
 		t.set(t.max)
 	}
-}
-
-// shouldGrow says whether cur Ps (at most max) should become one more:
-// over the load meter's window they were fairly busy, and a core sat
-// mostly idle for another to run on.
-func shouldGrow(cur, max int, l procLoad) bool {
-	return cur < max && l.recent > procsGrowAt*float64(cur) && l.idle >= procsIdleCores
 }
 
 // shouldShrink says whether cur Ps should become one fewer: the load of a

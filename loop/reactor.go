@@ -60,6 +60,8 @@ type reactor struct {
 	// busy is the time the loop spent running commands and fanning out
 	// messages, in ns: the load the tuner sizes the Ps by (procs.go).
 	busy atomic.Int64
+	// commands is how many commands it has run: the tuner's throughput.
+	commands atomic.Int64
 }
 
 // reactors finds each event loop's state; a connection looks its own up
@@ -131,6 +133,15 @@ func (rs *reactors) turn(from *reactor) {
 	}
 }
 
+// commands is the number of commands all the loops have run so far.
+func (rs *reactors) commands() int64 {
+	var n int64
+	for _, r := range rs.all() {
+		n += r.commands.Load()
+	}
+	return n
+}
+
 // addBusy counts d as busy time of the loop (r is nil for a client with no
 // connection).
 func (r *reactor) addBusy(d time.Duration) {
@@ -141,8 +152,9 @@ func (r *reactor) addBusy(d time.Duration) {
 
 // pass accounts for one OnTraffic pass that ran from start to end, busy of
 // it running commands, and yields the P when the reactor's slice is spent.
-func (r *reactor) pass(start, end time.Time, busy time.Duration) {
+func (r *reactor) pass(start, end time.Time, busy time.Duration, commands int64) {
 	r.busy.Add(int64(busy))
+	r.commands.Add(commands)
 	if start.Sub(r.lastEnd) > reactorGap {
 		r.sliceStart = start
 	}

@@ -15,7 +15,7 @@ func TestReactorYieldsAfterItsSlice(t *testing.T) {
 	pass := func(gap, length time.Duration) {
 		start := at.Add(gap)
 		at = start.Add(length)
-		r.pass(start, at, length)
+		r.pass(start, at, length, 1)
 		passes++
 		at = r.lastEnd // a yield restarts the clock at its own end
 	}

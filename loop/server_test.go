@@ -3,6 +3,7 @@ package loop
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -118,4 +119,44 @@ func TestManyClientsPipelining(t *testing.T) {
 	if !strings.Contains(info, "total_commands_processed:") {
 		t.Fatalf("INFO stats = %q", info)
 	}
+}
+
+// TestInfoAddsUpProcsTime: INFO server's gomaxprocs_seconds grows with
+// time, by at least the one P the server always has, so that a tool can
+// divide its growth by the time between two reads.
+func TestInfoAddsUpProcsTime(t *testing.T) {
+	s := startTestServer(t)
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr().String()})
+	defer c.Close()
+	read := func() float64 {
+		t.Helper()
+		info := c.Info(ctx, "server").Val()
+		for _, line := range strings.Split(info, "\r\n") {
+			if v, ok := strings.CutPrefix(line, "gomaxprocs_seconds:"); ok {
+				var f float64
+				if _, err := fmt.Sscan(v, &f); err != nil {
+					t.Fatalf("gomaxprocs_seconds:%s: %v", v, err)
+				}
+				return f
+			}
+		}
+		t.Fatalf("no gomaxprocs_seconds in INFO server: %q", info)
+		return 0
+	}
+	first, start := read(), time.Now()
+	deadline := start.Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		got := read()
+		if got > first {
+			// At least one P the whole time, give or take one tick of the
+			// tuner at each end, and no more than all of them.
+			if elapsed := time.Since(start).Seconds(); got-first > elapsed*float64(runtime.GOMAXPROCS(0)+1)+0.1 {
+				t.Fatalf("gomaxprocs_seconds grew by %.3f in %.3f s", got-first, elapsed)
+			}
+			return
+		}
+	}
+	t.Fatalf("gomaxprocs_seconds stayed at %.3f for 10 s", first)
 }
