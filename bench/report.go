@@ -198,6 +198,7 @@ func (r *results) writeReading(p *mdWriter) {
 // target is one goal of issue 11, checked against a cell.
 type target struct {
 	goal, cell, measured, verdict string
+	bound                         string // what bounds it, said under the table when not met
 }
 
 func (r *results) targets() []target {
@@ -220,6 +221,7 @@ func (r *results) targets() []target {
 		ts = append(ts, t)
 	}
 	worst, worstCell, worstCeiling := math.NaN(), "", math.NaN()
+	var p1Tails []float64
 	for _, s := range r.sums {
 		key := s.cell.test.key
 		switch {
@@ -231,17 +233,31 @@ func (r *results) targets() []target {
 		case key == "sintercard":
 			check("requests/s ≥ 1.25x Redis", s, s.ratio, 1.25, false, "ceiling "+ratio(s.ceilingRatio))
 		}
-		if s.cell.pipeline == 1 && !math.IsNaN(s.p99Ratio) && (math.IsNaN(worst) || s.p99Ratio > worst) {
-			worst, worstCell, worstCeiling = s.p99Ratio, s.cell.String(), s.ceilingP99
+		if s.cell.pipeline == 1 && !math.IsNaN(s.p99Ratio) {
+			p1Tails = append(p1Tails, s.p99Ratio)
+			if math.IsNaN(worst) || s.p99Ratio > worst {
+				worst, worstCell, worstCeiling = s.p99Ratio, s.cell.String(), s.ceilingP99
+			}
 		}
 	}
 	if worstCell != "" {
 		// The ceiling's own p99 there says how much of the tail is the
 		// event loop's, which no command code can remove.
+		over := 0
+		for _, v := range p1Tails {
+			if v > 1.5 {
+				over++
+			}
+		}
 		t := target{goal: "p99 at -P 1 ≤ 1.5x Redis (worst cell)", cell: worstCell,
-			measured: ratio(worst) + " (ceiling " + ratio(worstCeiling) + ")", verdict: "met"}
+			measured: fmt.Sprintf("%s (ceiling %s); median of the %d -P 1 cells %s, %d over 1.5x",
+				ratio(worst), ratio(worstCeiling), len(p1Tails), ratio(median(p1Tails)), over),
+			verdict: "met"}
 		if worst > 1.5 {
 			t.verdict = "**not met**"
+			t.bound = "p99 at -P 1: the event loop bounds it. Two reactors share one P, and while one blocks in " +
+				"epoll_wait holding it, the other waits in the run queue (docs/01-event-loop.md, \"Sharing the cores\"); " +
+				"the ceiling, on the same loop, shows the same tails."
 		}
 		ts = append(ts, t)
 	}
@@ -261,6 +277,14 @@ func (r *results) writeTargets(p *mdWriter) {
 		p.line("| %s | %s | %s | %s |", t.goal, t.cell, t.measured, t.verdict)
 	}
 	p.line("")
+	for _, t := range ts {
+		if t.bound != "" {
+			p.line("- %s", t.bound)
+		}
+	}
+	if slices.ContainsFunc(ts, func(t target) bool { return t.bound != "" }) {
+		p.line("")
+	}
 }
 
 func (r *results) writeThroughput(p *mdWriter) {
