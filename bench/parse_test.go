@@ -2,6 +2,9 @@ package main
 
 import (
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -123,5 +126,68 @@ func TestProcsRange(t *testing.T) {
 		if got := procsRange(tt.in); got != tt.want {
 			t.Errorf("procsRange(%v) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestTargetBounds: a missed throughput target says the client bounds it
+// only where redis-fast came close to the ceiling; a missed p99 target
+// says the loop does.
+func TestTargetBounds(t *testing.T) {
+	var set, get *test
+	for i := range tests {
+		switch tests[i].key {
+		case "set":
+			set = &tests[i]
+		case "get":
+			get = &tests[i]
+		}
+	}
+	nearCeiling := summary{cell: cell{test: set, pipeline: 1, size: 3}, ratio: 0.97, ofCeiling: 0.99,
+		ceilingRatio: 0.98, p99Ratio: 1.2, ceilingP99: 1.1}
+	belowCeiling := summary{cell: cell{test: get, pipeline: 1, size: 3}, ratio: 0.90, ofCeiling: 0.85,
+		ceilingRatio: 1.06, p99Ratio: 1.8, ceilingP99: 1.7}
+	r := &results{sums: []summary{nearCeiling, belowCeiling}}
+	var bounds []string
+	for _, tg := range r.targets() {
+		if tg.bound != "" {
+			bounds = append(bounds, tg.bound)
+		}
+	}
+	if len(bounds) != 2 || !strings.HasPrefix(bounds[0], "SET P1 3 B: the client bounds it") ||
+		!strings.HasPrefix(bounds[1], "p99 at -P 1: the event loop bounds it") {
+		t.Fatalf("bounds = %q; want the client's for SET (at 99%% of the ceiling), none for GET (at 85%%), and the loop's for p99", bounds)
+	}
+}
+
+// TestThreadClock: the clock adds up its threads, and a thread that exits
+// keeps what it had at the last reading.
+func TestThreadClock(t *testing.T) {
+	dir := t.TempDir()
+	write := func(tid, stat string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(dir, tid), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, tid, "schedstat"), []byte(stat), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var c threadClock
+	write("100", "1000 5 3\n")
+	write("101", "250 0 1\n")
+	if got, err := c.read(dir); err != nil || got != 1250 {
+		t.Fatalf("first reading = %v, %v; want 1250ns", got, err)
+	}
+	write("100", "3000 5 3\n")
+	if err := os.RemoveAll(filepath.Join(dir, "101")); err != nil {
+		t.Fatal(err)
+	}
+	write("102", "40 0 1\n")
+	if got, err := c.read(dir); err != nil || got != 3000+250+40 {
+		t.Fatalf("after thread 101 exited = %v, %v; want 3290ns", got, err)
+	}
+	write("100", "x 5 3\n")
+	if _, err := c.read(dir); err == nil {
+		t.Fatal("a malformed schedstat was read")
 	}
 }
