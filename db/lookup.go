@@ -163,9 +163,14 @@ func (d *DB) expireNow(c *Ctx, s *shard, h uint64, o *Object) {
 
 // create adds a new, empty string object under a copy of key, which must not
 // exist, and returns it.
-func (d *DB) create(c *Ctx, key []byte) *Object {
+func (d *DB) create(c *Ctx, key []byte) *Object { return d.createWithRoom(c, key, 0) }
+
+// createWithRoom is create with room for a string value of n bytes, when
+// key and value are small enough to share one block (see keyBlock).
+func (d *DB) createWithRoom(c *Ctx, key []byte, n int) *Object {
 	s, h := d.keyShard(c, key)
-	o := &Object{key: string(key), ttlPos: -1, lru: c.clock()}
+	o := &Object{ttlPos: -1, lru: c.clock()}
+	o.key = o.keyBlock(key, n)
 	if snap := c.KS.snap.Load(); snap != nil {
 		o.snapEpoch = snap.epoch // created after the snapshot began
 	}
@@ -221,7 +226,7 @@ func (s *shard) untrack(o *Object) {
 func (d *DB) setString(c *Ctx, key, val []byte, keepTTL bool) *Object {
 	o := d.lookupWrite(c, key)
 	if o == nil {
-		o = d.create(c, key)
+		o = d.createWithRoom(c, key, len(val))
 	} else if !keepTTL && o.exp != 0 {
 		d.setExpire(o, 0)
 	}

@@ -60,6 +60,31 @@ const (
 	flagUnshared
 )
 
+// maxKeyBlock is the largest key and string value kept in one block.
+// Go rounds every allocation up to a size class, 16 bytes apart up to
+// 128, so two small blocks waste up to two roundings and one block at
+// most one: a 10-byte value under an 11-byte key takes 24 bytes instead
+// of 32. Past 128 bytes the classes grow further apart, and one block
+// could cost more than two.
+const maxKeyBlock = 128
+
+// keyBlock returns a copy of key for the Object, and gives it room for a
+// string value of n bytes: in the same block, right after the key, when
+// the two together are small enough (maxKeyBlock). The key's bytes are
+// never written again; the value's room is an ordinary string block
+// (setStr fills it, APPEND grows it in place), and one that setStr
+// replaces stays allocated, unused, as long as the key does.
+func (o *Object) keyBlock(key []byte, n int) string {
+	if n == 0 || len(key) == 0 || len(key)+n > maxKeyBlock {
+		return string(key)
+	}
+	b := make([]byte, len(key)+n)
+	copy(b, key)
+	o.typ = TypeString
+	o.p, o.n, o.c = unsafe.Pointer(&b[len(key)]), 0, uint32(n)
+	return unsafe.String(&b[0], len(key))
+}
+
 // Key returns the key. The string is the Object's own copy.
 func (o *Object) Key() string { return o.key }
 
