@@ -517,14 +517,20 @@ func raceEnabled() bool {
 	return false
 }
 
-func TestIncrAllocatesNothing(t *testing.T) {
+// allocCtx is a context on a fresh keyspace for counting allocations, and
+// its reply writer; it skips the test under -race, which allocates.
+func allocCtx(t *testing.T) (*Ctx, *proto.Writer) {
+	t.Helper()
 	if raceEnabled() {
 		t.Skip("-race allocates")
 	}
 	ks := NewKeyspace(1)
-	var w proto.Writer
-	var stats Stats
-	c := &Ctx{W: &w, DB: ks.DB(0), KS: ks, Stats: &stats}
+	w := &proto.Writer{}
+	return &Ctx{W: w, DB: ks.DB(0), KS: ks, Stats: &Stats{}}, w
+}
+
+func TestIncrAllocatesNothing(t *testing.T) {
+	c, w := allocCtx(t)
 	set := [][]byte{[]byte("SET"), []byte("counter"), []byte("1000")}
 	c.Begin(set, 1_700_000_000_000)
 	cmdSet(c, set)
@@ -710,30 +716,22 @@ func TestExpiryBoundary(t *testing.T) {
 // the Object and one block holding key and value; a value that later
 // grows past the block gets one of its own, and the key stays intact.
 func TestSetNewKeyOneBlock(t *testing.T) {
-	if raceEnabled() {
-		t.Skip("-race allocates")
-	}
-	ks := NewKeyspace(1)
-	var w proto.Writer
-	var stats Stats
-	c := &Ctx{W: &w, DB: ks.DB(0), KS: ks, Stats: &stats}
-	n := 0
-	allocs := testing.AllocsPerRun(100, func() {
-		n++
-		set := [][]byte{[]byte("SET"), fmt.Appendf(nil, "key:%07d", n), []byte("0123456789")}
-		c.Begin(set, 1_700_000_000_000)
-		w.Buf = w.Buf[:0]
-		cmdSet(c, set)
-	})
-	// The key and its argv are built in the loop: count only what SET
+	c, w := allocCtx(t)
+	// The key and its argv are built in each run: count only what SET
 	// itself adds, by running the same loop without it.
-	m := 0
-	baseline := testing.AllocsPerRun(100, func() {
-		m++
-		set := [][]byte{[]byte("SET"), fmt.Appendf(nil, "key:%07d", m), []byte("0123456789")}
-		c.Begin(set, 1_700_000_000_000)
-		w.Buf = w.Buf[:0]
-	})
+	n := 0
+	perRun := func(set bool) float64 {
+		return testing.AllocsPerRun(100, func() {
+			n++
+			argv := [][]byte{[]byte("SET"), fmt.Appendf(nil, "key:%07d", n), []byte("0123456789")}
+			c.Begin(argv, 1_700_000_000_000)
+			w.Buf = w.Buf[:0]
+			if set {
+				cmdSet(c, argv)
+			}
+		})
+	}
+	allocs, baseline := perRun(true), perRun(false)
 	if got := allocs - baseline; got > 2 {
 		t.Errorf("SET of a new key: %v allocations beyond building the command, want at most 2 (the Object, and key and value in one block)", got)
 	}
