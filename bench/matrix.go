@@ -52,9 +52,10 @@ var tests = []test{
 	{key: "sintercard", name: "SINTERCARD 2 s1 s2", command: sintercard, cost: serverBound},
 }
 
-// serverBound is SINTERCARD's cost: a third of its true one (3.5, and 30
-// when pipelined), so that its cells run three times as long as the
-// others, about a second on Redis. It is the cell where a server's own
+// serverBound is SINTERCARD's cost: not its true one (about 3.5 times
+// SET's, and 30 times when pipelined) but the light cells' request count,
+// so that its cells run three to four times as long as the others, most
+// of a second on Redis. It is the cell where a server's own
 // scheduling shows (how many threads run the commands, and when it
 // decides), and a run of a few tenths of a second measures how a server
 // starts on a load more than how it serves one.

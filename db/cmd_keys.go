@@ -115,10 +115,11 @@ func (d *DB) adopt(c *Ctx, key []byte, src *Object) *Object {
 // duplicate adds a new object under a copy of key to d holding a deep copy
 // of src's value and src's expiry, as Redis's COPY does.
 func (d *DB) duplicate(c *Ctx, key []byte, src *Object) *Object {
-	o := d.create(c, key)
+	var o *Object
 	if src.typ == TypeString {
-		o.setStr(src.Str())
+		o = d.createString(c, key, src.Str())
 	} else {
+		o = d.create(c, key)
 		o.setContainer(src.typ, cloneContainer(src))
 	}
 	o.flags = src.flags | flagUnshared

@@ -65,11 +65,12 @@ func incrBy(c *Ctx, key []byte, by int64) {
 		return
 	}
 	v += by
-	if o == nil {
-		o = c.DB.create(c, key)
-	}
 	var num [20]byte
-	o.setStr(strconv.AppendInt(num[:0], v, 10))
+	if digits := strconv.AppendInt(num[:0], v, 10); o == nil {
+		c.DB.createString(c, key, digits)
+	} else {
+		o.setStr(digits)
+	}
 	c.Notify(NotifyString, "incrby", key)
 	c.W.Int(v)
 	c.Changed()
@@ -97,9 +98,10 @@ func cmdIncrbyfloat(c *Ctx, argv [][]byte) {
 		return
 	}
 	if o == nil {
-		o = c.DB.create(c, key)
+		o = c.DB.createString(c, key, sum)
+	} else {
+		o.setStr(sum)
 	}
-	o.setStr(sum)
 	o.flags |= flagNotInt
 	c.Notify(NotifyString, "incrbyfloat", key)
 	c.W.Bulk(sum)

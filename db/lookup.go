@@ -165,8 +165,16 @@ func (d *DB) expireNow(c *Ctx, s *shard, h uint64, o *Object) {
 // exist, and returns it.
 func (d *DB) create(c *Ctx, key []byte) *Object { return d.createWithRoom(c, key, 0) }
 
-// createWithRoom is create with room for a string value of n bytes, when
-// key and value are small enough to share one block (see keyBlock).
+// createString adds a new string object holding a copy of val under a copy
+// of key, which must not exist, and returns it: key and value in one block
+// when both are small (see keyBlock).
+func (d *DB) createString(c *Ctx, key, val []byte) *Object {
+	o := d.createWithRoom(c, key, len(val))
+	o.setStr(val)
+	return o
+}
+
+// createWithRoom is create with room for a string value of n bytes.
 func (d *DB) createWithRoom(c *Ctx, key []byte, n int) *Object {
 	s, h := d.keyShard(c, key)
 	o := &Object{ttlPos: -1, lru: c.clock()}
@@ -226,8 +234,9 @@ func (s *shard) untrack(o *Object) {
 func (d *DB) setString(c *Ctx, key, val []byte, keepTTL bool) *Object {
 	o := d.lookupWrite(c, key)
 	if o == nil {
-		o = d.createWithRoom(c, key, len(val))
-	} else if !keepTTL && o.exp != 0 {
+		return d.createString(c, key, val)
+	}
+	if !keepTTL && o.exp != 0 {
 		d.setExpire(o, 0)
 	}
 	if o.typ != TypeString {

@@ -110,7 +110,8 @@ func (s *Server) tuneProcs(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case now := <-tick.C:
-			l := procLoad{busy: s.reactors.busy(), commands: s.reactors.commands()}
+			var l procLoad
+			l.busy, l.commands = s.reactors.totals()
 			meter.sample(&l, now)
 			n := s.tuner.observe(l, now, s.ks.Snapshotting())
 			if int32(n) != s.procs.Swap(int32(n)) {

@@ -105,13 +105,13 @@ func (rs *reactors) all() []*reactor {
 	return nil
 }
 
-// busy is the busy time of all the loops so far, in ns.
-func (rs *reactors) busy() int64 {
-	var t int64
+// totals are the busy time (ns) and the commands of all the loops so far.
+func (rs *reactors) totals() (busy, commands int64) {
 	for _, r := range rs.all() {
-		t += r.busy.Load()
+		busy += r.busy.Load()
+		commands += r.commands.Load()
 	}
-	return t
+	return busy, commands
 }
 
 // nudge is the empty task that wakes a reactor's poller.
@@ -131,15 +131,6 @@ func (rs *reactors) turn(from *reactor) {
 	} else {
 		runtime.Gosched()
 	}
-}
-
-// commands is the number of commands all the loops have run so far.
-func (rs *reactors) commands() int64 {
-	var n int64
-	for _, r := range rs.all() {
-		n += r.commands.Load()
-	}
-	return n
 }
 
 // addBusy counts d as busy time of the loop (r is nil for a client with no
