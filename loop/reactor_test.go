@@ -19,16 +19,19 @@ func TestReactorYieldsAfterItsSlice(t *testing.T) {
 		passes++
 		at = r.lastEnd // a yield restarts the clock at its own end
 	}
-	step := reactorSlice / 10
+	// Ten passes with nine short breaks fill the slice exactly; the
+	// breaks count, since the reactor kept its P through them.
+	short := reactorGap / 10
+	step := (reactorSlice - 9*short) / 10
 	pass(0, step)
 	for i := 0; i < 8; i++ {
-		pass(reactorGap/10, step)
+		pass(short, step)
 	}
 	if yields != 0 {
 		t.Fatalf("yielded %d times within one slice", yields)
 	}
 	for i := 0; i < 3 && yields == 0; i++ {
-		pass(reactorGap/10, step)
+		pass(short, step)
 	}
 	if yields != 1 {
 		t.Fatalf("yields after a slice of back-to-back passes: %d, want 1", yields)
