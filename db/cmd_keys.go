@@ -101,30 +101,33 @@ func (d *DB) deleteKey(c *Ctx, key []byte) bool {
 
 // adopt adds a new object under a copy of key to d, holding src's value (the
 // value is moved, not copied: src must be removed afterwards), its access
-// time and its expiry, as Redis's RENAME and MOVE re-link the same value.
-func (d *DB) adopt(c *Ctx, key []byte, src *Object) *Object {
-	o := d.create(c, key)
-	o.typ, o.p, o.n, o.c, o.flags = src.typ, src.p, src.n, src.c, src.flags
+// time and its expiry exp, as Redis's RENAME and MOVE re-link the same
+// value.
+func (d *DB) adopt(c *Ctx, key []byte, src *Object, exp int64) *Object {
+	o := d.createWithRoom(c, key, 0, exp != 0)
+	o.typ, o.p, o.n, o.c = src.typ, src.p, src.n, src.c
+	o.flags = o.flags&flagKeyHeader | src.flags&^(flagExpires|flagKeyHeader)
 	o.lru = src.lru
-	if src.exp != 0 {
-		d.setExpire(o, src.exp)
+	if exp != 0 {
+		d.setExpire(o, exp)
 	}
 	return o
 }
 
 // duplicate adds a new object under a copy of key to d holding a deep copy
-// of src's value and src's expiry, as Redis's COPY does.
-func (d *DB) duplicate(c *Ctx, key []byte, src *Object) *Object {
+// of src's value and its expiry exp, as Redis's COPY does.
+func (d *DB) duplicate(c *Ctx, key []byte, src *Object, exp int64) *Object {
 	var o *Object
 	if src.typ == TypeString {
-		o = d.createString(c, key, src.Str())
+		o = d.createWithRoom(c, key, len(src.Str()), exp != 0)
+		o.setStr(src.Str())
 	} else {
-		o = d.create(c, key)
+		o = d.createWithRoom(c, key, 0, exp != 0)
 		o.setContainer(src.typ, cloneContainer(src))
 	}
-	o.flags = src.flags | flagUnshared
-	if src.exp != 0 {
-		d.setExpire(o, src.exp)
+	o.flags = o.flags&flagKeyHeader | src.flags&^(flagExpires|flagKeyHeader) | flagUnshared
+	if exp != 0 {
+		d.setExpire(o, exp)
 	}
 	return o
 }
@@ -196,9 +199,10 @@ func cmdKeys(c *Ctx, argv [][]byte) {
 	all := len(pattern) == 1 && pattern[0] == '*'
 	var keys []string
 	for i := range c.DB.shards {
-		c.DB.shards[i].dict.each(func(o *Object) {
-			if (all || Match(pattern, []byte(o.key), false /* nocase */)) && !expired(c, o) {
-				keys = append(keys, o.key)
+		s := &c.DB.shards[i]
+		s.dict.each(func(o *Object) {
+			if (all || Match(pattern, []byte(o.Key()), false /* nocase */)) && !expired(c, o) {
+				keys = append(keys, o.Key())
 			}
 		})
 	}
@@ -275,7 +279,7 @@ func cmdScan(c *Ctx, argv [][]byte) {
 	c.W.Bulk(strconv.AppendUint(num[:0], cursor, 10))
 	c.W.ArrayLen(len(keys))
 	for _, o := range keys {
-		c.W.BulkString(o.key)
+		c.W.BulkString(o.Key())
 	}
 }
 
@@ -316,7 +320,7 @@ func (d *DB) scanKeys(cursor uint64, count int64, keys []*Object) ([]*Object, ui
 // An expired key is skipped, and reclaimed after the command (SCAN holds
 // read locks), as Redis's SCAN deletes the expired keys it meets.
 func scanKeeps(c *Ctx, o *Object, opt *scanOptions) bool {
-	if opt.match && !Match(opt.pattern, []byte(o.key), false /* nocase */) {
+	if opt.match && !Match(opt.pattern, []byte(o.Key()), false /* nocase */) {
 		return false
 	}
 	dead := expired(c, o)
@@ -326,7 +330,7 @@ func scanKeeps(c *Ctx, o *Object, opt *scanOptions) bool {
 	if opt.withType {
 		name := "none"
 		if dead {
-			c.miss([]byte(o.key))
+			c.miss([]byte(o.Key()))
 		} else {
 			c.Stats.Hits.Add(1)
 			name = o.typ.String()
@@ -375,7 +379,7 @@ func parseCursor(b []byte) (uint64, bool) {
 // RANDOMKEY
 func cmdRandomkey(c *Ctx, argv [][]byte) {
 	if o := c.DB.randomLive(c); o != nil {
-		c.W.BulkString(o.key)
+		c.W.BulkString(o.Key())
 		return
 	}
 	c.W.Null()
@@ -395,12 +399,12 @@ func (d *DB) randomLive(c *Ctx) *Object {
 	for try := 0; try < 100; try++ {
 		n := rand.IntN(total)
 		for i := range d.shards {
-			dict := &d.shards[i].dict
-			if n >= dict.len() {
-				n -= dict.len()
+			s := &d.shards[i]
+			if n >= s.dict.len() {
+				n -= s.dict.len()
 				continue
 			}
-			o := dict.random()
+			o := s.dict.random()
 			if !expired(c, o) {
 				return o
 			}
@@ -410,7 +414,8 @@ func (d *DB) randomLive(c *Ctx) *Object {
 	}
 	var live *Object
 	for i := range d.shards {
-		d.shards[i].dict.each(func(o *Object) {
+		s := &d.shards[i]
+		s.dict.each(func(o *Object) {
 			if live == nil && !expired(c, o) {
 				live = o
 			}
@@ -448,7 +453,7 @@ func renameGeneric(c *Ctx, argv [][]byte, nx bool) {
 		}
 		d.remove(newkey)
 	}
-	d.adopt(c, newkey, o)
+	d.adopt(c, newkey, o, o.Expire())
 	d.remove(key)
 	c.Notify(NotifyGeneric, "rename_from", key)
 	c.Notify(NotifyGeneric, "rename_to", newkey)
@@ -497,7 +502,7 @@ func cmdMove(c *Ctx, argv [][]byte) {
 		return
 	}
 	c.preserveObject(src, o, true /* copy: adopt shares the value */)
-	dst.adopt(c, key, o)
+	dst.adopt(c, key, o, o.Expire())
 	src.remove(key)
 	src.touchKey(key)
 	dst.touchKey(key)
@@ -554,7 +559,7 @@ func cmdCopy(c *Ctx, argv [][]byte) {
 		c.preserveObject(dst, old, false /* it leaves the keyspace */)
 		dst.remove(newkey)
 	}
-	dst.duplicate(c, newkey, o)
+	dst.duplicate(c, newkey, o, o.Expire())
 	dst.touchKey(newkey)
 	c.NotifyIn(dst.ID, NotifyGeneric, "copy_to", newkey)
 	c.W.Int(1)
@@ -723,7 +728,7 @@ func expireGeneric(c *Ctx, argv [][]byte, base int64, seconds bool, name string)
 	when += base
 	key := argv[1]
 	o := c.DB.lookupWrite(c, key)
-	if o == nil || !flags.allows(o.exp, when) {
+	if o == nil || !flags.allows(o.Expire(), when) {
 		c.W.Int(0)
 		return
 	}
@@ -763,15 +768,19 @@ func cmdPexpiretime(c *Ctx, argv [][]byte) { ttlGeneric(c, argv[1], true /* ms *
 // in ms or rounded to seconds: -2 for no key, -1 for no expiry.
 func ttlGeneric(c *Ctx, key []byte, ms, abs bool) {
 	o := c.DB.lookupNoTouch(c, key)
+	var exp int64
+	if o != nil {
+		exp = o.Expire()
+	}
 	switch {
 	case o == nil:
 		c.W.Int(-2)
-	case o.exp == 0:
+	case exp == 0:
 		c.W.Int(-1)
 	default:
-		t := o.exp
+		t := exp
 		if !abs {
-			t = max(o.exp-c.Now, 0)
+			t = max(exp-c.Now, 0)
 		}
 		if !ms {
 			// (t+500)/1000 without overflowing near MaxInt64, as Redis's
@@ -785,7 +794,7 @@ func ttlGeneric(c *Ctx, key []byte, ms, abs bool) {
 // PERSIST key
 func cmdPersist(c *Ctx, argv [][]byte) {
 	o := c.DB.lookupWrite(c, argv[1])
-	if o == nil || o.exp == 0 {
+	if o == nil || o.flags&flagExpires == 0 {
 		c.W.Int(0)
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"redis-fast/proto"
 )
@@ -755,6 +756,103 @@ func TestPersist(t *testing.T) {
 	x.mustInt("TTL k", -1)
 	x.advance(20_000)
 	x.mustBulk("GET k", "v")
+}
+
+// TestExpiryFollowsTheKey: an expiry lives in the shard's ttl map, beside
+// the Object, so every command that moves, copies, replaces or drops a key
+// must take the map entry along or remove it; the databases' expires
+// counts (INFO keyspace) and the TTLs show whether they do.
+func TestExpiryFollowsTheKey(t *testing.T) {
+	x := newTester(t)
+	db0, db1 := x.ks.DB(0), x.ks.DB(1)
+	counts := func(want0, want1 int) {
+		t.Helper()
+		if db0.Expires() != want0 || db1.Expires() != want1 {
+			t.Fatalf("expires: db0 %d db1 %d, want %d and %d", db0.Expires(), db1.Expires(), want0, want1)
+		}
+	}
+	x.mustOK("SET k v EX 100")
+	counts(1, 0)
+	x.mustOK("RENAME k k2")
+	x.mustInt("TTL k2", 100)
+	counts(1, 0)
+	x.mustInt("COPY k2 k3", 1)
+	x.mustInt("TTL k3", 100)
+	counts(2, 0)
+	x.mustInt("MOVE k3 1", 1)
+	counts(1, 1)
+	x.mustInt("PERSIST k2", 1)
+	x.mustInt("TTL k2", -1)
+	counts(0, 1)
+	x.mustInt("EXPIRE k2 50", 1)
+	x.mustOK("SET k2 w")
+	x.mustInt("TTL k2", -1)
+	counts(0, 1)
+	x.mustInt("EXPIRE k2 50", 1)
+	x.mustInt("DEL k2", 1)
+	counts(0, 1)
+	x.mustOK("SWAPDB 0 1")
+	counts(1, 0)
+	x.mustInt("TTL k3", 100)
+	// A key that expires is dropped from the map with it.
+	x.advance(100_001)
+	x.mustNil("GET k3")
+	counts(0, 0)
+	// A new key under the name of one that had an expiry has none.
+	x.mustOK("SET k3 v")
+	x.mustInt("TTL k3", -1)
+}
+
+// TestKeyHeader: a key that gets an expiry moves into a block with a
+// header (keyBlock), taking along a small value that shared its block; the
+// header stays for later expiries, and the empty key and long keys get one
+// too.
+func TestKeyHeader(t *testing.T) {
+	x := newTester(t)
+	x.mustOK("SET k 0123456789")
+	x.mustInt("EXPIRE k 100", 1)
+	x.mustBulk("GET k", "0123456789")
+	x.mustInt("TTL k", 100)
+	x.mustInt("APPEND k abc", 13)
+	x.mustBulk("GET k", "0123456789abc")
+	x.mustInt("APPEND k "+strings.Repeat("z", 200), 213)
+	x.mustBulk("GETRANGE k 0 12", "0123456789abc")
+	x.mustInt("TTL k", 100)
+	x.mustInt("PERSIST k", 1)
+	o := x.object("k")
+	if o.flags&flagKeyHeader == 0 {
+		t.Fatal("PERSIST dropped the key header")
+	}
+	d := x.ctx.DB
+	if !raceEnabled() {
+		if n := testing.AllocsPerRun(10, func() { d.setExpire(o, now+5000); d.setExpire(o, 0) }); n != 0 {
+			t.Fatalf("an expiry on a key with a header allocated %v times", n)
+		}
+	}
+	x.mustInt("PEXPIRE k 5000", 1)
+	x.mustInt("PTTL k", 5000)
+	x.mustOK("SET '' v EX 10")
+	x.mustBulk("GET ''", "v")
+	x.mustInt("TTL ''", 10)
+	long := strings.Repeat("x", 300)
+	x.mustOK("SET " + long + " v")
+	x.mustInt("EXPIRE "+long+" 30", 1)
+	x.mustBulk("GET "+long, "v")
+	x.mustInt("TTL "+long, 30)
+	x.mustOK("RENAME " + long + " short")
+	x.mustInt("TTL short", 30)
+	x.mustInt("DBSIZE", 3)
+	if got := d.Expires(); got != 3 {
+		t.Fatalf("expires %d, want 3", got)
+	}
+}
+
+// TestObjectSize: 48 bytes is a size class of Go's allocator; one byte
+// more and every key costs 64 (see Object).
+func TestObjectSize(t *testing.T) {
+	if n := unsafe.Sizeof(Object{}); n != 48 {
+		t.Fatalf("Object is %d bytes, want 48", n)
+	}
 }
 
 func TestObject(t *testing.T) {

@@ -734,10 +734,10 @@ func setStore(c *Ctx, dst []byte, x *Set, event string) {
 		c.DB.createContainer(c, dst, TypeSet, unsafe.Pointer(x))
 	} else {
 		o.setContainer(TypeSet, unsafe.Pointer(x))
-		o.flags = 0
-		if o.exp != 0 {
+		if o.flags&flagExpires != 0 {
 			c.DB.setExpire(o, 0)
 		}
+		o.flags &= flagKeyHeader // the key block keeps its header
 	}
 	c.W.Int(int64(x.Len()))
 	c.Notify(NotifySet, event, dst)

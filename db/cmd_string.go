@@ -178,10 +178,13 @@ func cmdSet(c *Ctx, argv [][]byte) {
 		}
 		return
 	}
-	o := c.DB.setString(c, key, val, opt.keepTTL)
-	c.Notify(NotifyString, "set", key)
+	var exp int64
 	if opt.expireFlag != "" {
-		c.DB.setExpire(o, at)
+		exp = at
+	}
+	c.DB.setString(c, key, val, opt.keepTTL, exp)
+	c.Notify(NotifyString, "set", key)
+	if exp != 0 {
 		c.Notify(NotifyGeneric, "expire", key)
 	}
 	if !opt.get {
@@ -284,7 +287,7 @@ func cmdSetnx(c *Ctx, argv [][]byte) {
 		c.W.Int(0)
 		return
 	}
-	c.DB.setString(c, key, argv[2], false /* keepTTL */)
+	c.DB.setString(c, key, argv[2], false /* keepTTL */, 0)
 	c.Notify(NotifyString, "set", key)
 	c.W.Int(1)
 	c.Changed()
@@ -305,9 +308,8 @@ func setWithExpire(c *Ctx, argv [][]byte, flag, name string) {
 		return
 	}
 	key, val := argv[1], argv[3]
-	o := c.DB.setString(c, key, val, false /* keepTTL */)
+	c.DB.setString(c, key, val, false /* keepTTL */, at)
 	c.Notify(NotifyString, "set", key)
-	c.DB.setExpire(o, at)
 	c.Notify(NotifyGeneric, "expire", key)
 	c.W.OK()
 	var ms [20]byte
@@ -327,7 +329,7 @@ func cmdGetset(c *Ctx, argv [][]byte) {
 	default:
 		c.W.Bulk(o.Str())
 	}
-	c.DB.setString(c, key, val, false /* keepTTL */)
+	c.DB.setString(c, key, val, false /* keepTTL */, 0)
 	c.Notify(NotifyString, "set", key)
 	c.Propagate(setName, key, val)
 }
@@ -388,7 +390,7 @@ func cmdGetex(c *Ctx, argv [][]byte) {
 		c.Notify(NotifyGeneric, "expire", key)
 		var ms [20]byte
 		c.Propagate(strPexpireat, key, strconv.AppendInt(ms[:0], at, 10))
-	case opt.persist && o.exp != 0:
+	case opt.persist && o.flags&flagExpires != 0:
 		c.DB.setExpire(o, 0)
 		c.Notify(NotifyGeneric, "persist", key)
 		c.Propagate(strPersist, key)
@@ -438,7 +440,7 @@ func cmdMsetnx(c *Ctx, argv [][]byte) {
 // counts one change per key, as Redis does.
 func msetAll(c *Ctx, argv [][]byte) {
 	for i := 1; i < len(argv); i += 2 {
-		c.DB.setString(c, argv[i], argv[i+1], false /* keepTTL */)
+		c.DB.setString(c, argv[i], argv[i+1], false /* keepTTL */, 0)
 		c.Notify(NotifyString, "set", argv[i])
 	}
 	c.Changed()

@@ -63,7 +63,7 @@ func (d *dict) find(h uint64, key []byte) *Object {
 			break
 		}
 		for o := tab[h&uint64(len(tab)-1)]; o != nil; o = o.next {
-			if o.key == string(key) {
+			if o.Key() == string(key) {
 				return o
 			}
 		}
@@ -106,7 +106,7 @@ func (d *dict) remove(h uint64, key []byte) *Object {
 		}
 		link := &tab[h&uint64(len(tab)-1)]
 		for o := *link; o != nil; link, o = &o.next, o.next {
-			if o.key == string(key) {
+			if o.Key() == string(key) {
 				*link = o.next
 				o.next = nil
 				d.used.Add(-1)
@@ -181,7 +181,7 @@ func (d *dict) rehashStep() {
 		}
 		for o != nil {
 			next := o.next
-			i := hashString(o.key) & mask
+			i := hashString(o.Key()) & mask
 			o.next = tab[i]
 			tab[i] = o
 			o = next

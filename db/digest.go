@@ -54,7 +54,7 @@ func (ks *Keyspace) DatasetDigest() Digest {
 				for {
 					cursor = d.shards[i].dict.scan(cursor, func(o *Object) {
 						var kd Digest
-						kd.mix([]byte(o.key))
+						kd.mix([]byte(o.Key()))
 						o.digestInto(&kd)
 						final.xorHash(kd[:])
 					})
@@ -115,7 +115,7 @@ func (o *Object) digestInto(dg *Digest) {
 			return true
 		})
 	}
-	if o.exp != 0 {
+	if o.flags&flagExpires != 0 {
 		dg.xorHash([]byte("!!expire!!"))
 	}
 }

@@ -78,13 +78,14 @@ func (d *DB) expireSample(c *Ctx, s *shard, ttls *ttlSample) (sampled, deleted i
 		batch[k] = s.ttl[(start+k)%len(s.ttl)]
 	}
 	for _, o := range batch[:n] {
-		if pastExpiry(o.exp, c.Now) {
-			d.expireNow(c, s, hashString(o.key), o)
+		exp := o.Expire()
+		if pastExpiry(exp, c.Now) {
+			d.expireNow(c, s, hashString(o.Key()), o)
 			c.FlushLog() // each expired key is logged as a DEL of its own
 			deleted++
 			continue
 		}
-		ttls.sum += o.exp - c.Now
+		ttls.sum += exp - c.Now
 		ttls.n++
 	}
 	return n, deleted

@@ -172,7 +172,7 @@ func (d *DB) Load(c *Ctx, key []byte, v Value, exp int64) {
 	if old := d.lookupWrite(c, key); old != nil {
 		d.remove(key)
 	}
-	o := d.create(c, key)
+	o := d.createWithRoom(c, key, 0, exp != 0)
 	if v.typ == TypeString {
 		o.setBlock(v.str)
 	} else {

@@ -119,7 +119,7 @@ type shard struct {
 	mu   sync.RWMutex
 	dict dict
 	// ttl lists the objects that have an expiry, for the active expiry
-	// cycle to sample; Object.ttlPos is each one's index.
+	// cycle to sample; each one's index is in its key header (keyBlock).
 	ttl []*Object
 	// expires is len(ttl), readable without the lock (INFO).
 	expires atomic.Int64
@@ -129,7 +129,7 @@ type shard struct {
 	// snapDone is the epoch of the last snapshot that finished it, saved
 	// the keys a writer preserved before the snapshot reached them.
 	snapDone uint32
-	saved    map[string]*Object
+	saved    map[string]savedKey
 }
 
 func newDB(id int) *DB {

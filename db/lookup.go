@@ -35,7 +35,7 @@ func (c *Ctx) hashOf(key []byte) uint64 {
 }
 
 // expired reports whether o's expiry has passed at c.Now.
-func expired(c *Ctx, o *Object) bool { return !c.FromMaster && pastExpiry(o.exp, c.Now) }
+func expired(c *Ctx, o *Object) bool { return !c.FromMaster && pastExpiry(o.Expire(), c.Now) }
 
 // pastExpiry reports whether a key with expiry exp (Unix ms; 0 for none)
 // is gone at now. As in Redis's keyIsExpired, a key lives through its
@@ -92,7 +92,7 @@ func (c *Ctx) noteExpired(d *DB, o *Object) {
 	if c.W != nil {
 		at = len(c.W.Buf)
 	}
-	c.expired = append(c.expired, expiredKey{db: d, key: o.key, event: len(c.events), replyAt: at})
+	c.expired = append(c.expired, expiredKey{db: d, key: o.Key(), event: len(c.events), replyAt: at})
 }
 
 // ReclaimExpired deletes the expired keys the last command saw but, holding
@@ -152,40 +152,42 @@ func (d *DB) lookupWrite(c *Ctx, key []byte) *Object {
 // as a DEL.
 func (d *DB) expireNow(c *Ctx, s *shard, h uint64, o *Object) {
 	c.preserveObject(d, o, false /* it leaves the keyspace */)
-	s.remove(h, []byte(o.key))
-	d.touch(s, []byte(o.key))
+	key := []byte(o.Key())
+	s.remove(h, key)
+	d.touch(s, key)
 	c.Stats.ExpiredKeys.Add(1)
 	if c.KS.Notify.enabled(NotifyExpired) {
-		c.NotifyIn(d.ID, NotifyExpired, "expired", []byte(o.key))
+		c.NotifyIn(d.ID, NotifyExpired, "expired", key)
 	}
-	c.logEntry(d.ID, [][]byte{delName, []byte(o.key)})
+	c.logEntry(d.ID, [][]byte{delName, key})
 }
 
 // create adds a new, empty string object under a copy of key, which must not
 // exist, and returns it.
-func (d *DB) create(c *Ctx, key []byte) *Object { return d.createWithRoom(c, key, 0) }
+func (d *DB) create(c *Ctx, key []byte) *Object { return d.createWithRoom(c, key, 0, false) }
 
 // createString adds a new string object holding a copy of val under a copy
 // of key, which must not exist, and returns it: key and value in one block
 // when both are small (see keyBlock).
 func (d *DB) createString(c *Ctx, key, val []byte) *Object {
-	o := d.createWithRoom(c, key, len(val))
+	o := d.createWithRoom(c, key, len(val), false)
 	o.setStr(val)
 	return o
 }
 
-// createWithRoom is create with room for a string value of n bytes.
-func (d *DB) createWithRoom(c *Ctx, key []byte, n int) *Object {
+// createWithRoom is create with room for a string value of n bytes, and
+// with a key header when the key is to get an expiry (see keyBlock).
+func (d *DB) createWithRoom(c *Ctx, key []byte, n int, expiring bool) *Object {
 	s, h := d.keyShard(c, key)
-	o := &Object{ttlPos: -1, lru: c.clock()}
-	o.key = o.keyBlock(key, n)
+	o := &Object{lru: c.clock()}
+	o.keyBlock(key, n, expiring)
 	if snap := c.KS.snap.Load(); snap != nil {
 		o.snapEpoch = snap.epoch // created after the snapshot began
 	}
 	s.dict.add(h, o)
 	c.notifyNew(d, key)
 	if c.KS.Waiters.Load() > 0 {
-		c.noteReady(d, o.key)
+		c.noteReady(d, o.Key())
 	}
 	return o
 }
@@ -198,7 +200,7 @@ func (d *DB) remove(key []byte) bool {
 
 func (s *shard) remove(h uint64, key []byte) *Object {
 	o := s.dict.remove(h, key)
-	if o != nil && o.ttlPos >= 0 {
+	if o != nil && o.flags&flagExpires != 0 {
 		s.untrack(o)
 	}
 	return o
@@ -206,42 +208,54 @@ func (s *shard) remove(h uint64, key []byte) *Object {
 
 // setExpire gives o (in d) an expiry at ms, or removes it when ms is 0.
 func (d *DB) setExpire(o *Object, ms int64) {
-	s := &d.shards[shardOf(hashString(o.key))]
+	s := &d.shards[shardOf(hashString(o.Key()))]
 	switch {
-	case ms == 0 && o.ttlPos >= 0:
-		s.untrack(o)
-	case ms != 0 && o.ttlPos < 0:
-		o.ttlPos = int32(len(s.ttl))
+	case ms == 0:
+		if o.flags&flagExpires != 0 {
+			s.untrack(o)
+		}
+		return
+	case o.flags&flagExpires == 0:
+		o.withKeyHeader()
+		*o.ttlPos() = int32(len(s.ttl))
 		s.ttl = append(s.ttl, o)
 		s.expires.Add(1)
+		o.flags |= flagExpires
 	}
-	o.exp = ms
+	*o.expireAt() = ms
 }
 
 // untrack removes o from the shard's list of keys with an expiry.
 func (s *shard) untrack(o *Object) {
+	pos := *o.ttlPos()
 	last := s.ttl[len(s.ttl)-1]
-	s.ttl[o.ttlPos] = last
-	last.ttlPos = o.ttlPos
+	s.ttl[pos] = last
+	*last.ttlPos() = pos
 	s.ttl[len(s.ttl)-1] = nil
 	s.ttl = s.ttl[:len(s.ttl)-1]
 	s.expires.Add(-1)
-	o.ttlPos = -1
+	o.flags &^= flagExpires
 }
 
 // setString stores a copy of val under key, replacing any value of any type.
-// Unless keepTTL, the key loses its expiry, as SET does.
-func (d *DB) setString(c *Ctx, key, val []byte, keepTTL bool) *Object {
+// With exp (Unix ms) the key gets that expiry; without, unless keepTTL, it
+// loses the one it had, as SET does.
+func (d *DB) setString(c *Ctx, key, val []byte, keepTTL bool, exp int64) *Object {
 	o := d.lookupWrite(c, key)
 	if o == nil {
-		return d.createString(c, key, val)
+		o = d.createWithRoom(c, key, len(val), exp != 0)
+		o.setStr(val)
+	} else {
+		if o.typ != TypeString {
+			o.p, o.n, o.c = nil, 0, 0
+		}
+		o.setStr(val)
 	}
-	if !keepTTL && o.exp != 0 {
+	switch {
+	case exp != 0:
+		d.setExpire(o, exp)
+	case !keepTTL && o.flags&flagExpires != 0:
 		d.setExpire(o, 0)
 	}
-	if o.typ != TypeString {
-		o.p, o.n, o.c = nil, 0, 0
-	}
-	o.setStr(val)
 	return o
 }

@@ -22,23 +22,26 @@ var typeNames = [...]string{"string", "list", "set", "zset", "hash", "stream"}
 
 func (t Type) String() string { return typeNames[t] }
 
-// Object is one key of a database: the key, its value, its expiry time and
-// its place in the shard's hash table. It lives in exactly one shard and is
-// read and written only under that shard's lock.
+// Object is one key of a database: the key, its value and its place in the
+// shard's hash table. It lives in exactly one shard and is read and written
+// only under that shard's lock.
 //
 // The value is held in p, whose meaning depends on typ: for a string it
 // points to the first of n bytes (in a block of c); for the other types it
-// points to the container (*List, *Hash, ...). One untyped pointer instead of
-// a []byte plus an interface keeps an Object at 64 bytes, which matters when
-// there are millions of them.
+// points to the container (*List, *Hash, ...). The key is kp and klen
+// rather than a string, and a key's expiry lives in a header in front of
+// its bytes (keyBlock), only for keys that have had one: together that
+// keeps an Object at 48 bytes, a size class of Go's allocator, where a
+// string header and an expiry field in every Object made it 64. Most keys
+// have no expiry, and with millions of them the 16 bytes are a sixth of
+// what a small key costs.
 type Object struct {
-	key    string
-	next   *Object // the next Object in the same hash bucket
-	exp    int64   // expiry, Unix ms; 0 = none
-	p      unsafe.Pointer
-	n, c   uint32 // string length and capacity
-	lru    uint32 // last access, in LRU clock seconds
-	ttlPos int32  // index in the shard's ttl list, or -1
+	kp   unsafe.Pointer // the key's first byte (see keyBlock)
+	next *Object        // the next Object in the same hash bucket
+	p    unsafe.Pointer
+	klen uint32 // the key's length
+	n, c uint32 // string length and capacity
+	lru  uint32 // last access, in LRU clock seconds
 	// snapEpoch is the epoch of the snapshot that has this key's state
 	// already (written, or preserved before a change), or that began
 	// before the key was created; see snapshot.go.
@@ -58,6 +61,12 @@ const (
 	// flagUnshared marks a small integer Redis keeps in an object of its own
 	// rather than its shared one (a COPY's): OBJECT REFCOUNT says 1.
 	flagUnshared
+	// flagExpires marks a key with an expiry: its key header holds it,
+	// and its place in the shard's ttl list.
+	flagExpires
+	// flagKeyHeader marks a key block with a header (see keyBlock); it
+	// stays when the expiry is removed.
+	flagKeyHeader
 )
 
 // maxKeyBlock is the largest key and string value kept in one block.
@@ -68,31 +77,88 @@ const (
 // could cost more than two.
 const maxKeyBlock = 128
 
-// keyBlock returns a copy of key for the Object, and gives it room for a
-// string value of n bytes: in the same block, right after the key, when
-// the two together are small enough (maxKeyBlock). The key's bytes are
-// never written again; the value's room is an ordinary string block
+// keyBlock gives the Object its own copy of key, and room for a string
+// value of n bytes: in the same block, right after the key, when the two
+// together are small enough (maxKeyBlock). With header, the block begins
+// with keyHeader bytes for an expiry (see withKeyHeader). The key's bytes
+// are never written again; the value's room is an ordinary string block
 // (setStr fills it, APPEND grows it in place), and one that setStr
 // replaces stays allocated, unused, as long as the key does.
-func (o *Object) keyBlock(key []byte, n int) string {
-	if n == 0 || len(key) == 0 || len(key)+n > maxKeyBlock {
-		return string(key)
+//
+//	[ expiry int64 | ttl list index int32 | 4 spare ][ key ][ value room ]
+//	 ^ only with a header                            ^ kp   ^ p
+func (o *Object) keyBlock(key []byte, n int, header bool) {
+	o.klen = uint32(len(key))
+	hdr := 0
+	if header {
+		hdr = keyHeader
+		o.flags |= flagKeyHeader
 	}
-	b := make([]byte, len(key)+n)
-	copy(b, key)
-	o.typ = TypeString
-	o.p, o.n, o.c = unsafe.Pointer(&b[len(key)]), 0, uint32(n)
-	return unsafe.String(&b[0], len(key))
+	room := 0
+	if n > 0 && len(key)+n <= maxKeyBlock {
+		room = n
+	}
+	if hdr+len(key)+room == 0 {
+		return // an empty key: nothing to point at
+	}
+	// kp must point into the block even for an empty key after a header.
+	b := make([]byte, max(hdr+len(key)+room, hdr+1))
+	copy(b[hdr:], key)
+	o.kp = unsafe.Pointer(&b[hdr])
+	if room > 0 {
+		o.typ = TypeString
+		o.p, o.n, o.c = unsafe.Pointer(&b[hdr+len(key)]), 0, uint32(room)
+	}
+}
+
+// keyHeader is the size of the header in front of the key of a key that
+// has had an expiry: the expiry (Unix ms) and the key's index in its
+// shard's ttl list, which untracking needs. Keeping them here, rather than
+// in every Object, costs a key without an expiry nothing, and one with an
+// expiry a header instead of a map entry.
+const keyHeader = 16
+
+// withKeyHeader moves the key into a block with a header, unless it has
+// one already; a string value that shared the old block moves with it.
+func (o *Object) withKeyHeader() {
+	if o.flags&flagKeyHeader != 0 {
+		return
+	}
+	key := unsafe.Slice((*byte)(o.kp), o.klen) // the old block stays as it is
+	p, n, c := o.p, o.n, o.c
+	shared := c > 0 && uintptr(p) == uintptr(o.kp)+uintptr(o.klen)
+	if !shared {
+		o.keyBlock(key, 0, true)
+		return
+	}
+	o.keyBlock(key, int(c), true)
+	if o.p == p { // no room made (cannot happen: it fitted before)
+		o.n, o.c = n, c
+		return
+	}
+	copy(unsafe.Slice((*byte)(o.p), c), unsafe.Slice((*byte)(p), c))
+	o.n = n
+}
+
+// expireAt is the expiry field of the key's header.
+func (o *Object) expireAt() *int64 { return (*int64)(unsafe.Add(o.kp, -keyHeader)) }
+
+// ttlPos is the ttl list index field of the key's header.
+func (o *Object) ttlPos() *int32 { return (*int32)(unsafe.Add(o.kp, -keyHeader+8)) }
+
+// Expire returns the expiry time in Unix ms, or 0 when the key persists.
+func (o *Object) Expire() int64 {
+	if o.flags&flagExpires == 0 {
+		return 0
+	}
+	return *o.expireAt()
 }
 
 // Key returns the key. The string is the Object's own copy.
-func (o *Object) Key() string { return o.key }
+func (o *Object) Key() string { return unsafe.String((*byte)(o.kp), o.klen) }
 
 // Type returns the value's type.
 func (o *Object) Type() Type { return o.typ }
-
-// Expire returns the expiry time in Unix ms, or 0 when the key persists.
-func (o *Object) Expire() int64 { return o.exp }
 
 // Str returns a string value's bytes. They belong to the Object: a caller
 // that keeps them past the shard lock must copy them.

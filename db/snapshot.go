@@ -149,8 +149,8 @@ func (s *Snapshot) walkShard(d *DB, sh *shard, visit SnapshotVisitor, flush func
 				continue // a resize showed it twice
 			}
 			o.snapEpoch = s.epoch
-			if err == nil && !pastExpiry(o.exp, s.at) {
-				err = visit(d, o.key, o, o.exp)
+			if exp := o.Expire(); err == nil && !pastExpiry(exp, s.at) {
+				err = visit(d, o.Key(), o, exp)
 			}
 		}
 		sh.mu.RUnlock()
@@ -172,9 +172,9 @@ func (s *Snapshot) walkShard(d *DB, sh *shard, visit SnapshotVisitor, flush func
 	}
 	sh.mu.Lock()
 	var err error
-	for _, o := range sh.saved {
-		if err == nil && !pastExpiry(o.exp, s.at) {
-			err = visit(d, o.key, o, o.exp)
+	for key, k := range sh.saved {
+		if err == nil && !pastExpiry(k.exp, s.at) {
+			err = visit(d, key, k.o, k.exp)
 		}
 	}
 	sh.saved = nil
@@ -231,7 +231,7 @@ func (ks *Keyspace) Preserve(d *DB, argv [][]byte, idx []int) {
 // keep it as it is.
 func (c *Ctx) preserveObject(d *DB, o *Object, copy bool) {
 	if s := c.KS.snap.Load(); s != nil {
-		s.preserve(&d.shards[shardOf(hashString(o.key))], o, copy)
+		s.preserve(&d.shards[shardOf(hashString(o.Key()))], o, copy)
 	}
 }
 
@@ -240,7 +240,8 @@ func (s *Snapshot) preserve(sh *shard, o *Object, copy bool) {
 		return
 	}
 	o.snapEpoch = s.epoch
-	if pastExpiry(o.exp, s.at) {
+	exp := o.Expire()
+	if pastExpiry(exp, s.at) {
 		return
 	}
 	keep := o
@@ -248,9 +249,16 @@ func (s *Snapshot) preserve(sh *shard, o *Object, copy bool) {
 		keep = cloneObject(o)
 	}
 	if sh.saved == nil {
-		sh.saved = make(map[string]*Object)
+		sh.saved = make(map[string]savedKey)
 	}
-	sh.saved[o.key] = keep
+	sh.saved[o.Key()] = savedKey{o: keep, exp: exp}
+}
+
+// savedKey is a key's state preserved for a snapshot: the object (a copy,
+// or the original when it has left the keyspace) and its expiry.
+type savedKey struct {
+	o   *Object
+	exp int64
 }
 
 // preserveDB preserves every key of d the snapshot has not reached, before
@@ -271,13 +279,13 @@ func (c *Ctx) preserveDB(d *DB, moving bool) {
 	}
 }
 
-// cloneObject returns a detached copy of o: its key, expiry and a deep copy
-// of its value.
+// cloneObject returns a detached copy of o: its key and a deep copy of its
+// value (the copy has no expiry of its own; preserve keeps o's beside it).
 func cloneObject(o *Object) *Object {
-	c := &Object{key: o.key, exp: o.exp, ttlPos: -1, typ: o.typ, flags: o.flags, lru: o.lru}
+	c := &Object{kp: o.kp, klen: o.klen, typ: o.typ, flags: o.flags &^ flagExpires, lru: o.lru}
 	if o.typ == TypeString {
 		c.setStr(o.Str())
-		c.flags = o.flags
+		c.flags = o.flags &^ flagExpires
 	} else {
 		c.setContainer(o.typ, cloneContainer(o))
 	}

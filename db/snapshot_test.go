@@ -35,9 +35,10 @@ func dataset(x *tester) map[string]string {
 	for i := 0; i < x.ks.Len(); i++ {
 		d := x.ks.DB(i)
 		for j := range d.shards {
-			d.shards[j].dict.each(func(o *Object) {
-				if !pastExpiry(o.exp, x.now) {
-					out[fmt.Sprintf("%d/%s", i, o.key)] = describe(o, o.exp)
+			s := &d.shards[j]
+			s.dict.each(func(o *Object) {
+				if exp := o.Expire(); !pastExpiry(exp, x.now) {
+					out[fmt.Sprintf("%d/%s", i, o.Key())] = describe(o, exp)
 				}
 			})
 		}

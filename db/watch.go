@@ -39,7 +39,7 @@ func (d *DB) Watch(ks *Keyspace, key []byte, w *Watcher, now int64) (expiredAlre
 	s.watched[string(key)] = append(s.watched[string(key)], w)
 	ks.Watching.n.Add(1)
 	o := s.dict.find(h, key)
-	return o != nil && pastExpiry(o.exp, now)
+	return o != nil && pastExpiry(o.Expire(), now)
 }
 
 // Unwatch removes w from key's watchers, taking the key's shard lock.
@@ -67,7 +67,7 @@ func (d *DB) Unwatch(ks *Keyspace, key string, w *Watcher) {
 func (d *DB) ExpiredNow(key []byte, now int64) bool {
 	s, h := d.shardFor(key)
 	o := s.dict.find(h, key)
-	return o != nil && pastExpiry(o.exp, now)
+	return o != nil && pastExpiry(o.Expire(), now)
 }
 
 // TouchKeys marks the watchers of the keys argv[i], i in idx, dirty: the
