@@ -157,6 +157,13 @@ func TestTargetBounds(t *testing.T) {
 		!strings.HasPrefix(bounds[1], "p99 at -P 1: the event loop bounds it") {
 		t.Fatalf("bounds = %q; want the client's for SET (at 99%% of the ceiling), none for GET (at 85%%), and the loop's for p99", bounds)
 	}
+	// The worst p99 cell is GET's, where the ceiling's tail was as long.
+	if !strings.Contains(bounds[1], "same tail in that cell (1.70x)") {
+		t.Fatalf("p99 bound %q does not quote the ceiling's tail", bounds[1])
+	}
+	if b := p99Bound(0.95); strings.Contains(b, "same tail") || !strings.Contains(b, "was 0.95x Redis's") {
+		t.Fatalf("p99 bound with a short ceiling tail: %q", b)
+	}
 }
 
 // TestThreadClock: the clock adds up its threads, and a thread that exits
