@@ -89,9 +89,18 @@ func (l *Limits) Get(c Class) Limit {
 	return Limit{}
 }
 
-// maxKeptOutbox is the largest buffer an outbox keeps for reuse once its
-// bytes have been written; a bigger one, left by a burst, is dropped.
-const maxKeptOutbox = 256 << 10
+// maxKeptOutbox is the largest buffer an outbox always keeps for reuse
+// once its bytes have been written. A bigger one is kept only while the
+// flushes keep filling a quarter of it, up to maxKeptBurst: a replica
+// fed 1 KiB SETs at -P 16 takes a megabyte or more per flush, and an
+// outbox that dropped its buffer after each grew it again from nothing,
+// copying it at every doubling (a third of the master's CPU, profiled).
+// Flushes of one load vary twofold and more, hence a quarter; a burst that
+// ends leaves a flush under it, and the buffer goes.
+const (
+	maxKeptOutbox = 256 << 10
+	maxKeptBurst  = 16 << 20
+)
 
 // Outbox is the output that goroutines other than a connection's reactor
 // hand the connection: pub/sub messages published on other reactors,
@@ -234,7 +243,7 @@ func (o *Outbox) Take() (buf []byte, closing bool) {
 
 // Recycle gives back a slice Take returned, once its bytes are written.
 func (o *Outbox) Recycle(buf []byte) {
-	if cap(buf) > maxKeptOutbox {
+	if cap(buf) > maxKeptOutbox && (cap(buf) > maxKeptBurst || len(buf) < cap(buf)/4) {
 		return
 	}
 	o.mu.Lock()

@@ -57,6 +57,35 @@ func TestOutboxKicksOnceUntilTaken(t *testing.T) {
 	}
 }
 
+// TestOutboxKeepsBuffersItsFlushesFill: a buffer over maxKeptOutbox is
+// reused while the flushes fill a quarter of it, and dropped once they do
+// not, or when it is over maxKeptBurst.
+func TestOutboxKeepsBuffersItsFlushesFill(t *testing.T) {
+	o := NewOutbox(nil, func() {})
+	reused := func(flush, capacity int) bool {
+		t.Helper()
+		o.Recycle(make([]byte, flush, capacity))
+		o.Take() // the kept buffer, if any, is now the one pushes fill
+		o.Push([]byte("x"))
+		buf, _ := o.Take()
+		return cap(buf) == capacity
+	}
+	big := 4 * maxKeptOutbox
+	for _, tc := range []struct {
+		flush, capacity int
+		want            bool
+	}{
+		{flush: 10, capacity: maxKeptOutbox, want: true},
+		{flush: big / 3, capacity: big, want: true},
+		{flush: big/4 - 1, capacity: big, want: false},
+		{flush: maxKeptBurst, capacity: 2 * maxKeptBurst, want: false},
+	} {
+		if got := reused(tc.flush, tc.capacity); got != tc.want {
+			t.Errorf("a flush of %d bytes from a buffer of %d: reused %v, want %v", tc.flush, tc.capacity, got, tc.want)
+		}
+	}
+}
+
 func TestOutboxHardLimit(t *testing.T) {
 	var limits Limits
 	limits.Store([NumClasses]Limit{PubSub: {Hard: 10}})
