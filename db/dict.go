@@ -158,6 +158,21 @@ func (d *dict) resize(n int) {
 	d.rehashIdx = 0
 }
 
+// reserve sizes an empty table for n objects at once, so that loading them
+// does not grow it step by step (and rehash every object on the way).
+func (d *dict) reserve(n int) {
+	if d.len() != 0 || d.rehashing() {
+		return
+	}
+	size := dictMinSize
+	for size < n {
+		size *= 2
+	}
+	if size > len(d.tab[0]) {
+		d.tab[0] = make([]*Object, size)
+	}
+}
+
 // rehash moves buckets for about n steps; the background cycle calls it so
 // that a shard nobody writes to still finishes its resize.
 func (d *dict) rehash(n int) {

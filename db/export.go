@@ -172,6 +172,11 @@ func (d *DB) Load(c *Ctx, key []byte, v Value, exp int64) {
 	if old := d.lookupWrite(c, key); old != nil {
 		d.remove(key)
 	}
+	d.put(c, key, v, exp)
+}
+
+// put adds key, which must not exist, holding v with expiry exp.
+func (d *DB) put(c *Ctx, key []byte, v Value, exp int64) *Object {
 	o := d.createWithRoom(c, key, 0, exp != 0)
 	if v.typ == TypeString {
 		o.setBlock(v.str)
@@ -181,6 +186,7 @@ func (d *DB) Load(c *Ctx, key []byte, v Value, exp int64) {
 	if exp != 0 {
 		d.setExpire(o, exp)
 	}
+	return o
 }
 
 // LoadCtx returns a context for loading keys outside any command (a dump at

@@ -33,8 +33,24 @@ func (d *DB) LoadNew(c *Ctx, key []byte, v Value, exp int64) *Object {
 	if s.dict.find(h, key) != nil {
 		return nil
 	}
-	d.Load(c, key, v, exp)
-	return s.dict.find(h, key)
+	return d.put(c, key, v, exp)
+}
+
+// maxReserve bounds Reserve: a dump's key count is only a hint, and a
+// damaged one must not make the server allocate gigabytes of buckets.
+const maxReserve = 1 << 24
+
+// Reserve sizes d's empty shards for n keys about to be loaded (a dump's
+// RESIZEDB hint), as Redis expands its dict on RESIZEDB. It takes each
+// shard's lock in turn.
+func (d *DB) Reserve(n uint64) {
+	per := int(min(n, maxReserve) / NumShards)
+	for i := range d.shards {
+		s := &d.shards[i]
+		s.mu.Lock()
+		s.dict.reserve(per)
+		s.mu.Unlock()
+	}
 }
 
 // SetIdle makes o look last accessed secs seconds before c.Now, as RESTORE

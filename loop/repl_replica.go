@@ -447,26 +447,52 @@ func (l *masterLink) receivePayload(r *bufio.Reader, path string) error {
 }
 
 // copyUntilMark copies r to w until the bytes read end with mark, which is
-// not copied. Nothing follows the mark until the replica acknowledges.
+// not copied. Nothing follows the mark until the replica acknowledges, and
+// nothing past it is read. It works a buffered chunk at a time: the bytes
+// that could begin the mark (fewer than its length) are held back until
+// the next chunk shows whether they do.
 func copyUntilMark(w io.Writer, r *bufio.Reader, mark []byte) error {
-	buf := make([]byte, 0, 1<<16)
+	held := make([]byte, 0, 2*len(mark))
 	for {
-		b, err := r.ReadByte()
-		if err != nil {
+		if _, err := r.Peek(1); err != nil {
 			return err
 		}
-		buf = append(buf, b)
-		if bytes.HasSuffix(buf, mark) {
-			_, err := w.Write(buf[:len(buf)-len(mark)])
+		chunk, _ := r.Peek(r.Buffered())
+		// A mark that begins in held ends within the chunk's first bytes.
+		window := append(held, chunk[:min(len(chunk), len(mark)-1)]...)
+		if i := bytes.Index(window, mark); i >= 0 && i < len(held) {
+			_, err := w.Write(held[:i])
+			r.Discard(i + len(mark) - len(held))
 			return err
 		}
-		if len(buf) == cap(buf) {
-			keep := len(mark) - 1
-			if _, err := w.Write(buf[:len(buf)-keep]); err != nil {
+		if i := bytes.Index(chunk, mark); i >= 0 {
+			if _, err := w.Write(held); err != nil {
 				return err
 			}
-			buf = append(buf[:0], buf[len(buf)-keep:]...)
+			_, err := w.Write(chunk[:i])
+			r.Discard(i + len(mark))
+			return err
 		}
+		// No mark yet: all but the last len(mark)-1 bytes seen can go.
+		keep := len(mark) - 1
+		if len(chunk) >= keep {
+			if _, err := w.Write(held); err != nil {
+				return err
+			}
+			if _, err := w.Write(chunk[:len(chunk)-keep]); err != nil {
+				return err
+			}
+			held = append(held[:0], chunk[len(chunk)-keep:]...)
+		} else if n := len(window) - keep; n > 0 {
+			// window is held and the whole (short) chunk.
+			if _, err := w.Write(window[:n]); err != nil {
+				return err
+			}
+			held = held[:copy(held[:cap(held)], window[n:])]
+		} else {
+			held = window
+		}
+		r.Discard(len(chunk))
 	}
 }
 

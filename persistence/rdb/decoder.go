@@ -148,12 +148,14 @@ func (d *decoder) run() error {
 				return err
 			}
 		case opResizeDB:
-			if _, err := d.readLen(); err != nil {
+			keys, err := d.readLen()
+			if err != nil {
 				return err
 			}
 			if _, err := d.readLen(); err != nil {
 				return err
 			}
+			d.ctx.DB.Reserve(keys)
 		case opAux:
 			if err := d.aux(); err != nil {
 				return err
