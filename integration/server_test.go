@@ -160,6 +160,52 @@ func TestClientKillAndList(t *testing.T) {
 	}
 }
 
+// TestClientCmdFieldMatchesRedis: the cmd= field of CLIENT LIST and CLIENT
+// INFO, compared with Redis's: a client's own line names the command it is
+// running (EXEC inside a transaction, even when the pipeline ran another
+// command just before), another client's line the last one it finished.
+func TestClientCmdFieldMatchesRedis(t *testing.T) {
+	cmdField := func(line, reply string) string {
+		t.Helper()
+		for _, l := range strings.Split(reply, "\n") {
+			if strings.Contains(l, line) {
+				for _, f := range strings.Fields(l) {
+					if strings.HasPrefix(f, "cmd=") {
+						return f
+					}
+				}
+			}
+		}
+		t.Fatalf("no line with %q in %q", line, reply)
+		return ""
+	}
+	run := func(addr string) []string {
+		self, other := dialRaw(t, addr), dialRaw(t, addr)
+		self.Do("CLIENT", "SETNAME", "self")
+		other.Do("CLIENT", "SETNAME", "other")
+		other.Do("GET", "k")
+		got := []string{
+			cmdField("name=self", self.Do("CLIENT", "INFO")),
+			cmdField("name=self", self.Do("CLIENT", "LIST")),
+			cmdField("name=other", self.Do("CLIENT", "LIST")),
+		}
+		self.Send(encodeCommand("SET", "k", "v"))
+		self.Send(encodeCommand("CLIENT", "INFO"))
+		self.Read()
+		got = append(got, cmdField("name=self", self.Read()))
+		self.Do("MULTI")
+		self.Do("CLIENT", "INFO")
+		self.Do("CLIENT", "LIST")
+		exec := self.Do("EXEC")
+		got = append(got, cmdField("name=self", exec))
+		return got
+	}
+	fast, redis := run(startServer(t).Addr()), run(startRedis(t).Addr())
+	if strings.Join(fast, " ") != strings.Join(redis, " ") {
+		t.Fatalf("cmd= fields: redis-fast %v, Redis %v", fast, redis)
+	}
+}
+
 // TestClientPauseWrite holds a write until CLIENT UNPAUSE while reads go on.
 func TestClientPauseWrite(t *testing.T) {
 	srv := startServer(t)
