@@ -361,8 +361,8 @@ func (l *List) pushLeft(v []byte) {
 		l.insertNode(0)
 	}
 	nd := l.node(0)
-	size, _ := l.limits()
-	nd.reserveFront(e, size)
+	size, count := l.limits()
+	nd.reserveFront(max(e, l.newEndRoom(nd, e, size, count)), size)
 	nd.lo -= uint32(e)
 	listPut(nd.b[nd.lo:nd.lo+uint32(e)], v)
 	nd.n++
@@ -376,12 +376,29 @@ func (l *List) pushRight(v []byte) {
 		l.insertNode(int(l.cnt))
 	}
 	nd := l.node(int(l.cnt) - 1)
-	size, _ := l.limits()
-	nd.reserveBack(e, size)
+	size, count := l.limits()
+	nd.reserveBack(max(e, l.newEndRoom(nd, e, size, count)), size)
 	listPut(nd.b[nd.hi:nd.hi+uint32(e)], v)
 	nd.hi += uint32(e)
 	nd.n++
 	l.n++
+}
+
+// newEndRoom is the room to give nd, a node at one end of l about to take
+// an entry of e bytes: when nd is empty and l has other nodes, what a full
+// node holds (size bytes, or count entries like this one). Such a list has
+// just filled a node and is likely to fill this one too, and growing it by
+// doubling from one entry allocated (and zeroed) about twice the node on
+// the way, which for 1 KiB values was most of a push's cost. A list of one
+// node still starts small.
+func (l *List) newEndRoom(nd *listNode, e, size, count int) int {
+	if nd.n != 0 || l.cnt < 2 || len(nd.b) >= size {
+		return 0
+	}
+	if count < size/e {
+		return count * e
+	}
+	return size
 }
 
 // push adds a copy of v at the head (left) or the tail.

@@ -263,6 +263,50 @@ func TestListNodesStayPacked(t *testing.T) {
 	}
 }
 
+// TestListNewEndNodesStartFull: once a list has filled a node, a new node
+// at either end is made at its full size at once (newEndRoom), so pushing
+// big values costs one allocation per node, not one per doubling; a list
+// of one node starts small, and a count-limited node is sized for its
+// count.
+func TestListNewEndNodesStartFull(t *testing.T) {
+	v := bytes.Repeat([]byte("v"), 1024)
+	for _, left := range []bool{true, false} {
+		l := newList(DefaultListMaxListpackSize)
+		l.push(v, left)
+		size, _ := l.limits()
+		if got := len(l.live()[0].b); got >= size {
+			t.Fatalf("left=%v: a one-element list took a %d-byte node", left, got)
+		}
+		for l.cnt < 2 {
+			l.push(v, left)
+		}
+		end := l.live()[0]
+		if !left {
+			end = l.live()[l.cnt-1]
+		}
+		if len(end.b) != size {
+			t.Fatalf("left=%v: the new end node has %d bytes, want %d", left, len(end.b), size)
+		}
+		if !raceEnabled() {
+			// One 8 KiB node per 7 entries of 1 KiB; doubling from one
+			// entry took four allocations per node.
+			if n := testing.AllocsPerRun(700, func() { l.push(v, left) }); n > 0.2 {
+				t.Errorf("left=%v: %.2f allocations per 1 KiB push, want one per node", left, n)
+			}
+		}
+		counted := newList(4)
+		for counted.cnt < 2 {
+			counted.push([]byte("xy"), left)
+		}
+		e := listEntrySize(2)
+		for _, nd := range counted.live() {
+			if len(nd.b) > 8*e {
+				t.Fatalf("left=%v: a node of a 4-entry list has %d bytes for %d-byte entries", left, len(nd.b), e)
+			}
+		}
+	}
+}
+
 // TestListAlternatingAtNodeBoundary checks that a push and a pop across a
 // node boundary reuse the node's buffer.
 func TestListAlternatingAtNodeBoundary(t *testing.T) {
