@@ -106,7 +106,7 @@ func (d *DB) deleteKey(c *Ctx, key []byte) bool {
 func (d *DB) adopt(c *Ctx, key []byte, src *Object, exp int64) *Object {
 	o := d.createWithRoom(c, key, 0, exp != 0)
 	o.typ, o.p, o.n, o.c = src.typ, src.p, src.n, src.c
-	o.flags = o.flags&flagKeyHeader | src.flags&^(flagExpires|flagKeyHeader)
+	o.takeValueFlags(src)
 	o.lru = src.lru
 	if exp != 0 {
 		d.setExpire(o, exp)
@@ -119,13 +119,13 @@ func (d *DB) adopt(c *Ctx, key []byte, src *Object, exp int64) *Object {
 func (d *DB) duplicate(c *Ctx, key []byte, src *Object, exp int64) *Object {
 	var o *Object
 	if src.typ == TypeString {
-		o = d.createWithRoom(c, key, len(src.Str()), exp != 0)
-		o.setStr(src.Str())
+		o = d.createString(c, key, src.Str(), exp != 0)
 	} else {
 		o = d.createWithRoom(c, key, 0, exp != 0)
 		o.setContainer(src.typ, cloneContainer(src))
 	}
-	o.flags = o.flags&flagKeyHeader | src.flags&^(flagExpires|flagKeyHeader) | flagUnshared
+	o.takeValueFlags(src)
+	o.flags |= flagUnshared
 	if exp != 0 {
 		d.setExpire(o, exp)
 	}
@@ -199,8 +199,7 @@ func cmdKeys(c *Ctx, argv [][]byte) {
 	all := len(pattern) == 1 && pattern[0] == '*'
 	var keys []string
 	for i := range c.DB.shards {
-		s := &c.DB.shards[i]
-		s.dict.each(func(o *Object) {
+		c.DB.shards[i].dict.each(func(o *Object) {
 			if (all || Match(pattern, []byte(o.Key()), false /* nocase */)) && !expired(c, o) {
 				keys = append(keys, o.Key())
 			}
@@ -399,12 +398,12 @@ func (d *DB) randomLive(c *Ctx) *Object {
 	for try := 0; try < 100; try++ {
 		n := rand.IntN(total)
 		for i := range d.shards {
-			s := &d.shards[i]
-			if n >= s.dict.len() {
-				n -= s.dict.len()
+			dict := &d.shards[i].dict
+			if n >= dict.len() {
+				n -= dict.len()
 				continue
 			}
-			o := s.dict.random()
+			o := dict.random()
 			if !expired(c, o) {
 				return o
 			}
@@ -414,8 +413,7 @@ func (d *DB) randomLive(c *Ctx) *Object {
 	}
 	var live *Object
 	for i := range d.shards {
-		s := &d.shards[i]
-		s.dict.each(func(o *Object) {
+		d.shards[i].dict.each(func(o *Object) {
 			if live == nil && !expired(c, o) {
 				live = o
 			}

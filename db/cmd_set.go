@@ -737,7 +737,7 @@ func setStore(c *Ctx, dst []byte, x *Set, event string) {
 		if o.flags&flagExpires != 0 {
 			c.DB.setExpire(o, 0)
 		}
-		o.flags &= flagKeyHeader // the key block keeps its header
+		o.flags &= keyFlags
 	}
 	c.W.Int(int64(x.Len()))
 	c.Notify(NotifySet, event, dst)

@@ -452,7 +452,7 @@ func cmdAppend(c *Ctx, argv [][]byte) {
 	key, val := argv[1], argv[2]
 	o := c.DB.lookupWrite(c, key)
 	if o == nil {
-		c.DB.createString(c, key, val)
+		c.DB.createString(c, key, val, false)
 		c.Notify(NotifyString, "append", key)
 		c.W.Int(int64(len(val)))
 		c.Changed()

@@ -67,7 +67,7 @@ func incrBy(c *Ctx, key []byte, by int64) {
 	v += by
 	var num [20]byte
 	if digits := strconv.AppendInt(num[:0], v, 10); o == nil {
-		c.DB.createString(c, key, digits)
+		c.DB.createString(c, key, digits, false)
 	} else {
 		o.setStr(digits)
 	}
@@ -98,7 +98,7 @@ func cmdIncrbyfloat(c *Ctx, argv [][]byte) {
 		return
 	}
 	if o == nil {
-		o = c.DB.createString(c, key, sum)
+		o = c.DB.createString(c, key, sum, false)
 	} else {
 		o.setStr(sum)
 	}

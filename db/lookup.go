@@ -168,9 +168,10 @@ func (d *DB) create(c *Ctx, key []byte) *Object { return d.createWithRoom(c, key
 
 // createString adds a new string object holding a copy of val under a copy
 // of key, which must not exist, and returns it: key and value in one block
-// when both are small (see keyBlock).
-func (d *DB) createString(c *Ctx, key, val []byte) *Object {
-	o := d.createWithRoom(c, key, len(val), false)
+// when both are small, and a key header when the key is to get an expiry
+// (see keyBlock).
+func (d *DB) createString(c *Ctx, key, val []byte, expiring bool) *Object {
+	o := d.createWithRoom(c, key, len(val), expiring)
 	o.setStr(val)
 	return o
 }
@@ -242,13 +243,13 @@ func (s *shard) untrack(o *Object) {
 // loses the one it had, as SET does.
 func (d *DB) setString(c *Ctx, key, val []byte, keepTTL bool, exp int64) *Object {
 	o := d.lookupWrite(c, key)
-	if o == nil {
-		o = d.createWithRoom(c, key, len(val), exp != 0)
-		o.setStr(val)
-	} else {
-		if o.typ != TypeString {
-			o.p, o.n, o.c = nil, 0, 0
-		}
+	switch {
+	case o == nil:
+		o = d.createString(c, key, val, exp != 0)
+	case o.typ != TypeString:
+		o.p, o.n, o.c = nil, 0, 0 // not a string block setStr could reuse
+		fallthrough
+	default:
 		o.setStr(val)
 	}
 	switch {

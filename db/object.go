@@ -69,6 +69,16 @@ const (
 	flagKeyHeader
 )
 
+// keyFlags are the flags about the key rather than the value: they stay
+// with an Object whose value is replaced, and are not copied with a value.
+const keyFlags = flagExpires | flagKeyHeader
+
+// takeValueFlags gives o the flags of src's value, keeping its own key
+// flags.
+func (o *Object) takeValueFlags(src *Object) {
+	o.flags = o.flags&keyFlags | src.flags&^keyFlags
+}
+
 // maxKeyBlock is the largest key and string value kept in one block.
 // Go rounds every allocation up to a size class, 16 bytes apart up to
 // 128, so two small blocks waste up to two roundings and one block at
@@ -132,7 +142,9 @@ func (o *Object) withKeyHeader() {
 		return
 	}
 	o.keyBlock(key, int(c), true)
-	if o.p == p { // no room made (cannot happen: it fitted before)
+	if o.p == p {
+		// No room made: the value was a block of its own that merely
+		// followed the key's in memory, and too big to share; it stays.
 		o.n, o.c = n, c
 		return
 	}
