@@ -84,10 +84,16 @@ type client struct {
 	// scratch is reused for keyspace notification channel names.
 	scratch []byte
 
-	created  int64 // Unix ms
-	dbIndex  atomic.Int32
-	name     atomic.Pointer[string]
-	lastCmd  atomic.Pointer[string]
+	created int64 // Unix ms
+	dbIndex atomic.Int32
+	name    atomic.Pointer[string]
+	lastCmd atomic.Pointer[string]
+	// running is the command the dispatcher started for this client last
+	// (EXEC's queued commands do not count, as in Redis, which sets a
+	// client's last command when processCommand starts one). Only the
+	// client's reactor touches it: its own CLIENT LIST line shows it,
+	// other clients' lines show lastCmd, the last command of a batch.
+	running  *string
 	lastSeen atomic.Int64 // Unix ms of the last command
 	resp     atomic.Int32
 	monitor  atomic.Bool

@@ -51,18 +51,7 @@ func cmdClientSetname(s *Server, cl *client, argv [][]byte) {
 
 // CLIENT INFO
 func cmdClientInfo(s *Server, cl *client, argv [][]byte) {
-	cl.w.Verbatim("txt", s.clientLine(cl, time.Now().UnixMilli(), cl.running("client|info"))+"\n")
-}
-
-// running is the command the client is running now, as its own line's
-// cmd= names it: name, or exec inside a transaction. Redis sets a client's
-// last command when it starts one, and within EXEC the command it started
-// is EXEC; the other clients' lines show the last command they finished.
-func (cl *client) running(name string) string {
-	if cl.execing {
-		return "exec"
-	}
-	return name
+	cl.w.Verbatim("txt", s.clientLine(cl, time.Now().UnixMilli(), true)+"\n")
 }
 
 // CLIENT LIST [TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id [client-id ...]]
@@ -102,11 +91,7 @@ func cmdClientList(s *Server, cl *client, argv [][]byte) {
 		if ids != nil && !ids[other.id] || typ != "" && typ != other.kind() {
 			continue
 		}
-		running := ""
-		if other == cl {
-			running = cl.running("client|list")
-		}
-		b.WriteString(s.clientLine(other, now, running))
+		b.WriteString(s.clientLine(other, now, other == cl))
 		b.WriteByte('\n')
 	}
 	cl.w.Verbatim("txt", b.String())
@@ -126,10 +111,10 @@ func (cl *client) kind() string {
 	return "normal"
 }
 
-// clientLine formats one client as CLIENT LIST does, field for field;
-// running, when not empty, is the command the client is running (the
-// caller's own line).
-func (s *Server) clientLine(cl *client, now int64, running string) string {
+// clientLine formats one client as CLIENT LIST does, field for field; own
+// is true for the line of the client running the command, whose cmd= is
+// the command it is running (see client.running).
+func (s *Server) clientLine(cl *client, now int64, own bool) string {
 	flags := ""
 	if cl.isReplicaLink.Load() {
 		flags += "S"
@@ -151,8 +136,8 @@ func (s *Server) clientLine(cl *client, now int64, running string) string {
 	if p := cl.lastCmd.Load(); p != nil {
 		cmd = *p
 	}
-	if running != "" {
-		cmd = running
+	if own && cl.running != nil {
+		cmd = *cl.running
 	}
 	fields := []string{
 		"id=" + strconv.FormatInt(cl.id, 10),

@@ -112,6 +112,7 @@ func (s *Server) dispatch(cl *client, argv [][]byte, b *batch) bool {
 	}
 	mark := len(cl.w.Buf)
 	began := b.elapsed
+	cl.running = &cmd.fullname
 	s.run(cl, cmd, argv, b.nowMs())
 	b.elapsed = time.Since(b.start)
 	cl.afterCommand(mark)
