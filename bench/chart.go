@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -19,11 +20,12 @@ const (
 )
 
 // panel is one half of the chart: a ratio per cell, with the ceiling's
-// ratio as a tick and Redis at 1.
+// ratio as a tick, the twin's as a dot, and Redis at 1.
 type panel struct {
 	title   string
 	value   func(summary) float64 // redis-fast ÷ Redis
 	ceiling func(summary) float64 // ceiling ÷ Redis
+	twin    func(summary) float64 // Redis's twin ÷ Redis: the noise
 	higher  bool                  // whether a higher ratio is better
 }
 
@@ -32,9 +34,11 @@ type panel struct {
 func writeChart(w io.Writer, sums []summary) error {
 	panels := []panel{
 		{title: "requests/s, redis-fast ÷ Redis (higher is better)", higher: true,
-			value: func(s summary) float64 { return s.ratio }, ceiling: func(s summary) float64 { return s.ceilingRatio }},
+			value: func(s summary) float64 { return s.ratio }, ceiling: func(s summary) float64 { return s.ceilingRatio },
+			twin: func(s summary) float64 { return s.twinRatio }},
 		{title: "CPU per request, redis-fast ÷ Redis (lower is better)",
-			value: func(s summary) float64 { return s.cpuRatio }, ceiling: func(s summary) float64 { return s.ceilingCPU }},
+			value: func(s summary) float64 { return s.cpuRatio }, ceiling: func(s summary) float64 { return s.ceilingCPU },
+			twin: func(s summary) float64 { return s.twinCPU }},
 	}
 	width := chartLabel + len(panels)*(chartPanel+chartGap)
 	height := chartTop + len(sums)*chartRow + chartBottom
@@ -43,7 +47,7 @@ func writeChart(w io.Writer, sums []summary) error {
 		width, height, width, height)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", width, height)
 	b.WriteString(`<text x="10" y="20" font-size="15" font-weight="bold">redis-fast ÷ Redis, per cell (median of per-round ratios)</text>` + "\n")
-	legend(&b)
+	legend(&b, slices.ContainsFunc(sums, func(s summary) bool { return !math.IsNaN(s.twinRatio) }))
 	for i, s := range sums {
 		y := chartTop + i*chartRow
 		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`+"\n", chartLabel-10, y+13, escape(s.cell.String()))
@@ -59,11 +63,14 @@ func writeChart(w io.Writer, sums []summary) error {
 	return err
 }
 
-func legend(b *strings.Builder) {
+func legend(b *strings.Builder, twin bool) {
 	fmt.Fprintf(b, `<rect x="10" y="32" width="14" height="10" fill="#59a14f"/><text x="28" y="41">redis-fast better than Redis</text>`+"\n")
 	fmt.Fprintf(b, `<rect x="200" y="32" width="14" height="10" fill="#f28e2b"/><text x="218" y="41">redis-fast worse</text>`+"\n")
 	fmt.Fprintf(b, `<line x1="330" x2="330" y1="30" y2="44" stroke="black" stroke-width="2"/><text x="336" y="41">ceiling (bare gnet, fixed replies); ▸ n: off the scale, at n</text>`+"\n")
 	fmt.Fprintf(b, `<line x1="690" x2="690" y1="30" y2="44" stroke="#555" stroke-dasharray="3,2"/><text x="696" y="41">Redis = 1</text>`+"\n")
+	if twin {
+		fmt.Fprintf(b, `<circle cx="776" cy="37" r="3.5" fill="#4e79a7"/><text x="784" y="41">Redis's twin (the same server twice: the noise)</text>`+"\n")
+	}
 }
 
 // groupOf is the value size and pipeline a cell belongs to, for separators.
@@ -111,6 +118,9 @@ func (p panel) draw(b *strings.Builder, x0 int, sums []summary) {
 			}
 			fmt.Fprintf(b, `<rect x="%d" y="%d" width="%.1f" height="12" fill="%s"/>`+"\n", x0, y+3, x(v)-float64(x0), color)
 			fmt.Fprintf(b, `<text x="%.1f" y="%d">%.2f</text>`+"\n", x(v)+4, y+13, v)
+		}
+		if t := p.twin(s); !math.IsNaN(t) && t <= top {
+			fmt.Fprintf(b, `<circle cx="%.1f" cy="%d" r="3.5" fill="#4e79a7"/>`+"\n", x(t), y+9)
 		}
 		switch c := p.ceiling(s); {
 		case math.IsNaN(c):

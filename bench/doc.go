@@ -4,7 +4,7 @@
 //
 //	make bench          # the full matrix, under 10 minutes on 2 cores
 //	make bench-quick    # PING_MBULK, SET, GET, SINTERCARD at 3 bytes, under a minute
-//	go run ./bench [-quick] [-rounds 3] [-n 25000] [-loops N] [-cpus 0:1]
+//	go run ./bench [-quick] [-twin=false] [-rounds 3] [-n 25000] [-loops N] [-cpus 0:1]
 //	               [-tests set,get,pubsub,replication,aof,bgsave] [-keys 1000000]
 //	               [-c 50] [-pubsub 1x100,10x100] [-out dir] [-server path]
 //
@@ -30,14 +30,19 @@
 // family is therefore sent as the command lines redis-benchmark's own LRANGE
 // tests send (LPUSH mylist, LRANGE mylist 0 99, ...). A light -P 1 cell gets
 // -n requests, a pipelined one ten times as many, heavy ones fewer (matrix.go
-// has the costs); all three servers get the same count.
+// has the costs); all the servers get the same count.
+//
+// Redis's twin, a second identical redis-server, runs in every cell too
+// (-twin=false leaves it out; -quick does by default): its ratio to Redis
+// is what the machine's noise alone makes of a ratio, shown beside each of
+// redis-fast's.
 //
 // # Fairness on a noisy machine
 //
-// Each round runs every cell on the three servers back to back, and the
-// order flips every round (Redis, redis-fast, ceiling; then ceiling,
-// redis-fast, Redis). The report quotes medians over the rounds, and a ratio
-// is the median of the ratios taken within each round, pair by pair. Next to
+// Each round runs every cell on the servers back to back, and the order
+// flips every round (twin, Redis, redis-fast, ceiling; then the reverse).
+// The report quotes medians over the rounds, and a ratio is the median of
+// the ratios taken within each round, pair by pair. Next to
 // throughput it records each server's CPU time per million requests (utime +
 // stime from /proc/<pid>/stat before and after the run), which is steadier
 // than throughput when the machine is shared. -cpus servers:client pins the

@@ -3,20 +3,24 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// The servers under test, in the order of the first round.
+// The servers under test. The twin is a second redis-server, identical
+// to the first: what a ratio to Redis looks like when nothing differs but
+// the moment each ran, on this machine, in these rounds.
 const (
 	serverRedis = iota
 	serverFast
 	serverCeiling
+	serverTwin
 	numServers
 )
 
 // serverNames are the servers' names in the report. Never written.
-var serverNames = [numServers]string{"Redis", "redis-fast", "ceiling"}
+var serverNames = [numServers]string{"Redis", "redis-fast", "ceiling", "Redis twin"}
 
 // launcher knows how to start one kind of server on a port, in a directory.
 type launcher struct {
@@ -38,8 +42,11 @@ func (l launcher) start(tmp, cpus string) (*process, error) {
 }
 
 // redisLauncher starts a real redis-server without persistence.
-func redisLauncher() launcher {
-	return launcher{name: "Redis", argv: func(port int, dir string) []string {
+func redisLauncher() launcher { return redisNamed(serverNames[serverRedis]) }
+
+// redisNamed is redisLauncher under another name, for the twin.
+func redisNamed(name string) launcher {
+	return launcher{name: name, argv: func(port int, dir string) []string {
 		return []string{"redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 			"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", ""}
 	}}
@@ -64,11 +71,11 @@ func ceilingLauncher(o options, binary string, size int) launcher {
 	}}
 }
 
-// fleet is the servers a bench run drives: Redis, redis-fast, and one
-// ceiling per value size.
+// fleet is the servers a bench run drives: Redis, redis-fast, one
+// ceiling per value size, and Redis's twin unless -twin=false.
 type fleet struct {
-	redis, fast *process
-	ceilings    map[int]*process
+	redis, fast, twin *process
+	ceilings          map[int]*process
 }
 
 // ceilingSize is the ceiling a cell runs against: its own value size, or 3
@@ -93,6 +100,12 @@ func startFleet(o options, tmp, ceilingBin string, cells []cell) (*fleet, error)
 		f.stop()
 		return nil, err
 	}
+	if o.twin {
+		if f.twin, err = redisNamed(serverNames[serverTwin]).start(tmp, serverCPUs); err != nil {
+			f.stop()
+			return nil, err
+		}
+	}
 	for _, c := range cells {
 		size := ceilingSize(c)
 		if f.ceilings[size] != nil {
@@ -108,20 +121,40 @@ func startFleet(o options, tmp, ceilingBin string, cells []cell) (*fleet, error)
 	return f, nil
 }
 
-// server is the process that plays server i for cell c.
+// server is the process that plays server i for cell c; nil for the twin
+// when there is none.
 func (f *fleet) server(i int, c cell) *process {
 	switch i {
 	case serverRedis:
 		return f.redis
 	case serverFast:
 		return f.fast
+	case serverTwin:
+		return f.twin
 	}
 	return f.ceilings[ceilingSize(c)]
+}
+
+// order is the servers in the order round runs them: Redis between
+// redis-fast and its twin, so each compares with a run next to Redis's;
+// reversed every other round, so neither drift nor position favours one.
+func (f *fleet) order(round int) []int {
+	order := []int{serverRedis, serverFast, serverCeiling}
+	if f.twin != nil {
+		order = append([]int{serverTwin}, order...)
+	}
+	if round%2 == 1 {
+		slices.Reverse(order)
+	}
+	return order
 }
 
 // all lists every running process.
 func (f *fleet) all() []*process {
 	ps := []*process{f.redis, f.fast}
+	if f.twin != nil {
+		ps = append(ps, f.twin)
+	}
 	for _, p := range f.ceilings {
 		ps = append(ps, p)
 	}

@@ -39,6 +39,7 @@ func mainErr(ctx context.Context, args []string, stderr io.Writer) error {
 // command line and the smoke test builds them directly.
 type options struct {
 	quick     bool
+	twin      bool   // also run a second Redis: the ratios' noise floor
 	loops     int    // redis-fast's (and the ceiling's) --loops; 0 leaves the default
 	cpus      string // "servers:client" taskset CPU lists, or ""
 	rounds    int
@@ -69,6 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		names[i] = t.key
 	}
 	fs.BoolVar(&o.quick, "quick", false, "a reduced matrix (PING_MBULK, SET, GET, SINTERCARD; 3-byte values; -n 20000, -keys 100000) that runs in under a minute")
+	fs.BoolVar(&o.twin, "twin", true, "also run a second, identical Redis in every cell, to show how far two runs of the same server differ (off with -quick)")
 	fs.IntVar(&o.loops, "loops", 0, "redis-fast's --loops, also given to the ceiling (0: their default, one per core)")
 	fs.StringVar(&o.cpus, "cpus", "", "pin with taskset: `servers:client` CPU lists, e.g. 0:1")
 	fs.IntVar(&o.rounds, "rounds", 3, "times each cell runs on each server")
@@ -97,6 +99,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 		if !set["keys"] {
 			o.keys = 100000
+		}
+		if !set["twin"] {
+			o.twin = false // a quarter more time, which the minute cannot spare
 		}
 	}
 	return o, o.complete()

@@ -161,8 +161,15 @@ func TestTargetBounds(t *testing.T) {
 	if !strings.Contains(bounds[1], "same tail in that cell (1.70x)") {
 		t.Fatalf("p99 bound %q does not quote the ceiling's tail", bounds[1])
 	}
-	if b := p99Bound(0.95); strings.Contains(b, "same tail") || !strings.Contains(b, "was 0.95x Redis's") {
-		t.Fatalf("p99 bound with a short ceiling tail: %q", b)
+	if b := p99Bound(0.95, nil); strings.Contains(b, "same tail") || !strings.Contains(b, "was 0.95x Redis's") ||
+		strings.Contains(b, "twin") {
+		t.Fatalf("p99 bound with a short ceiling tail and no twin: %q", b)
+	}
+	if b := p99Bound(0.95, []float64{1.6, 1.0, 1.2}); !strings.Contains(b, "over 1.5x Redis's p99 in 1 of the 3 cells") {
+		t.Fatalf("p99 bound does not say the twin missed too: %q", b)
+	}
+	if b := p99Bound(0.95, []float64{1.4, 1.0}); strings.Contains(b, "twin") {
+		t.Fatalf("p99 bound blames the noise though the twin stayed under 1.5x: %q", b)
 	}
 }
 

@@ -37,7 +37,11 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	}
 	res := &results{opts: o, args: o.commandLine(), cells: cells, machine: describeMachine(o.root, o.server)}
 	prog := newProgress(stderr, len(cells), o.rounds)
-	fmt.Fprintf(stderr, "bench: %d cells x %d rounds x 3 servers; report in %s\n", len(cells), o.rounds, o.out)
+	servers := 3
+	if o.twin {
+		servers++
+	}
+	fmt.Fprintf(stderr, "bench: %d cells x %d rounds x %d servers; report in %s\n", len(cells), o.rounds, servers, o.out)
 
 	if len(cells) > 0 {
 		f, err := startFleet(o, tmp, ceilingBin, cells)
@@ -123,6 +127,9 @@ func (o options) commandLine() []string {
 	}
 	if o.tests != "" {
 		args = append(args, "-tests "+o.tests)
+	}
+	if !o.twin {
+		args = append(args, "-twin=false")
 	}
 	return args
 }

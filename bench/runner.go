@@ -69,6 +69,9 @@ func (r *runner) setUp() error {
 	}
 	for s := range numServers {
 		p := r.fleet.server(s, cell{size: 3})
+		if p == nil {
+			continue
+		}
 		err := loadSets(p.port)
 		if isReplyError(err) {
 			r.unsupported[s]["sintercard"] = "loading the sets: " + err.Error()
@@ -112,15 +115,12 @@ func (r *runner) warmUp(ctx context.Context) {
 
 // rounds runs every cell on every server, rounds times. Each round runs the
 // cells in matrix order and, per cell, the servers back to back, in an order
-// that flips every round (Redis, redis-fast, ceiling; then the reverse), so
-// neither drift nor position favours a server.
+// that flips every round (the twin, Redis, redis-fast, ceiling; then the
+// reverse), so neither drift nor position favours a server.
 func (r *runner) rounds(ctx context.Context) ([]sample, error) {
 	var samples []sample
 	for round := range r.o.rounds {
-		order := []int{serverRedis, serverFast, serverCeiling}
-		if round%2 == 1 {
-			order = []int{serverCeiling, serverFast, serverRedis}
-		}
+		order := r.fleet.order(round)
 		for ci, c := range r.cells {
 			for k, s := range order {
 				if err := ctx.Err(); err != nil {

@@ -22,6 +22,9 @@ type summary struct {
 	ceilingCPU   float64 // ceiling ÷ Redis CPU per request
 	p99Ratio     float64 // redis-fast ÷ Redis p99 latency
 	ceilingP99   float64 // ceiling ÷ Redis p99 latency
+	// The twin's ratios to Redis: the same figures for two identical
+	// servers, NaN when the twin did not run.
+	twinRatio, twinCPU, twinP99 float64
 	// procs are redis-fast's mean counts of Ps, one per round it ran.
 	procs []float64
 }
@@ -63,6 +66,9 @@ func summarize(cells []cell, samples []sample) []summary {
 		sum.ceilingCPU = pairRatio(runs[serverCeiling], runs[serverRedis], cpu)
 		sum.p99Ratio = pairRatio(runs[serverFast], runs[serverRedis], p99Of)
 		sum.ceilingP99 = pairRatio(runs[serverCeiling], runs[serverRedis], p99Of)
+		sum.twinRatio = pairRatio(runs[serverTwin], runs[serverRedis], rpsOf)
+		sum.twinCPU = pairRatio(runs[serverTwin], runs[serverRedis], cpu)
+		sum.twinP99 = pairRatio(runs[serverTwin], runs[serverRedis], p99Of)
 		for _, r := range runs[serverFast] {
 			if r.status == statusOK && r.procs > 0 {
 				sum.procs = append(sum.procs, r.procs)

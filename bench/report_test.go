@@ -1,0 +1,108 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTwin: the twin's ratios come from its own runs against Redis's, round
+// by round; its columns and its line in the p99 target appear only when it
+// ran, and a run without it does not list it as failed.
+func TestTwin(t *testing.T) {
+	var set *test
+	for i := range tests {
+		if tests[i].key == "set" {
+			set = &tests[i]
+		}
+	}
+	cells := []cell{{test: set, pipeline: 1, size: 3, requests: 1000}}
+	run := func(round, server int, rps, p99 float64, cpu time.Duration) sample {
+		return sample{round: round, cell: 0, server: server, status: statusOK,
+			figures: figures{rps: rps, p99: p99}, cpu: cpu}
+	}
+	samples := []sample{
+		run(0, serverRedis, 100, 1.0, 10*time.Millisecond),
+		run(0, serverFast, 110, 1.2, 9*time.Millisecond),
+		run(0, serverCeiling, 120, 1.1, 8*time.Millisecond),
+		run(0, serverTwin, 90, 2.0, 11*time.Millisecond),
+		run(1, serverRedis, 200, 1.0, 10*time.Millisecond),
+		run(1, serverFast, 220, 1.0, 9*time.Millisecond),
+		run(1, serverCeiling, 240, 1.0, 8*time.Millisecond),
+		run(1, serverTwin, 220, 1.6, 12*time.Millisecond),
+	}
+	sums := summarize(cells, samples)
+	// Per round the twin made 0.9x and 1.1x Redis's rate: the median of the
+	// two is 1.0x, where the ratio of the medians would be 155/150.
+	s := sums[0]
+	if !near(s.twinRatio, 1.0) || !near(s.twinP99, 1.8) || !near(s.twinCPU, 1.15) {
+		t.Fatalf("twin ratios = %v rps, %v p99, %v CPU; want 1.0, 1.8, 1.15", s.twinRatio, s.twinP99, s.twinCPU)
+	}
+
+	with := &results{opts: options{twin: true}, cells: cells, sums: sums}
+	var report strings.Builder
+	with.writeThroughput(&mdWriter{w: &report})
+	with.writeLatency(&mdWriter{w: &report})
+	for _, want := range []string{"| ratio to Redis | twin | of ceiling |", "| CPU ratio | twin CPU |",
+		"| Redis twin | p99 ratio | twin p99 ratio |", "| 1.00x |", "| 1.80x |"} {
+		if !strings.Contains(report.String(), want) {
+			t.Errorf("the tables lack %q:\n%s", want, report.String())
+		}
+	}
+	var chart strings.Builder
+	if err := writeChart(&chart, sums); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(chart.String(), "<circle"); n != 3 { // two panels and the legend
+		t.Errorf("the chart has %d twin dots; want one per panel and one in the legend", n)
+	}
+
+	var p99 target
+	for _, tg := range with.targets() {
+		if strings.HasPrefix(tg.goal, "p99") {
+			p99 = tg
+		}
+	}
+	if !strings.Contains(p99.measured, "the twin's: worst 1.80x, median 1.80x, 1 over 1.5x") {
+		t.Errorf("p99 target = %q; want the twin's tails beside redis-fast's", p99.measured)
+	}
+
+	// A missed rate target quotes the twin's rate beside the ceiling's.
+	miss := s
+	miss.ratio, miss.ofCeiling = 0.97, 0.99
+	if b := rateBound(miss, true); !strings.Contains(b, "the client bounds it") ||
+		!strings.HasSuffix(b, "Redis's twin ran at 1.00x Redis's rate in the same rounds.") {
+		t.Errorf("rate bound = %q; want the client's bound and the twin's rate", b)
+	}
+	miss.ofCeiling = 0.80
+	if b := rateBound(miss, false); b != "" {
+		t.Errorf("rate bound far from the ceiling and without a twin = %q; want none", b)
+	}
+
+	// Without the twin: no twin columns, and no "not run" line for it.
+	var alone []sample
+	for _, smp := range samples {
+		if smp.server != serverTwin {
+			alone = append(alone, smp)
+		}
+	}
+	without := &results{opts: options{}, cells: cells, sums: summarize(cells, alone)}
+	report.Reset()
+	p := &mdWriter{w: &report}
+	without.writeThroughput(p)
+	without.writeLatency(p)
+	without.writeProblems(p)
+	for _, tg := range without.targets() {
+		report.WriteString(tg.measured + "\n")
+	}
+	chart.Reset()
+	if err := writeChart(&chart, without.sums); err != nil {
+		t.Fatal(err)
+	}
+	report.WriteString(chart.String())
+	if strings.Contains(report.String(), "twin") || strings.Contains(report.String(), "not run") {
+		t.Errorf("a run without the twin mentions it:\n%s", report.String())
+	}
+}
+
+func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
