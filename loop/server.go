@@ -139,19 +139,25 @@ func (s *Server) config() Config {
 // ErrServerClosed.
 func (s *Server) Serve() error {
 	cfg := s.config()
+	// gnet reports a port in use as a failed setsockopt; ask first, so the
+	// error says what Redis says. The plain listener asked with has no
+	// SO_REUSEPORT, so it also fails on a port another redis-fast holds:
+	// the loops' listeners share their port, but never with a stranger.
+	// Port 0 takes the port the first address got, for every loop.
+	port := cfg.Port
 	addrs := make([]string, 0, len(cfg.Bind))
 	for _, b := range cfg.Bind {
-		addrs = append(addrs, "tcp://"+net.JoinHostPort(b, strconv.Itoa(cfg.Port)))
-	}
-	// gnet reports a port in use as a failed setsockopt; ask first, so the
-	// error says what Redis says.
-	for _, b := range cfg.Bind {
-		hostport := net.JoinHostPort(b, strconv.Itoa(cfg.Port))
+		hostport := net.JoinHostPort(b, strconv.Itoa(port))
 		ln, err := net.Listen("tcp", hostport)
 		if err != nil {
 			return fmt.Errorf("Could not create server TCP listening socket %s: %w", hostport, err)
 		}
+		if port == 0 {
+			port = ln.Addr().(*net.TCPAddr).Port
+			hostport = net.JoinHostPort(b, strconv.Itoa(port))
+		}
 		ln.Close()
+		addrs = append(addrs, "tcp://"+hostport)
 	}
 	if err := s.loadData(); err != nil {
 		return fmt.Errorf("loop: loading the data: %w", err)
@@ -174,6 +180,13 @@ func (s *Server) Serve() error {
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithTCPKeepAlive(time.Duration(cfg.TCPKeepAlive)*time.Second),
 		gnet.WithReuseAddr(true),
+		// Each loop listens and accepts for itself, on its own SO_REUSEPORT
+		// socket, and the kernel spreads new connections over them. The
+		// alternative, one more loop that accepts and hands each connection
+		// over, is one more goroutine contending for the one P: it blocks
+		// in epoll_wait holding the P after a burst of connections, while a
+		// loop with the new clients' first commands waits (docs/01).
+		gnet.WithReusePort(true),
 		gnet.WithLogger(gnetLogger{s.log}),
 	)
 	if s.shutdown.Load() {

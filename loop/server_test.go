@@ -3,6 +3,8 @@ package loop
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"runtime"
 	"strings"
 	"sync"
@@ -159,4 +161,55 @@ func TestInfoAddsUpProcsTime(t *testing.T) {
 		}
 	}
 	t.Fatalf("gomaxprocs_seconds stayed at %.3f for 10 s", first)
+}
+
+// TestEveryLoopListensOnThePort: the loops accept for themselves, each on
+// its own SO_REUSEPORT listener, so they must all be on the one port even
+// when the configuration asks for port 0; connections reach every loop.
+func TestEveryLoopListensOnThePort(t *testing.T) {
+	s := startTestServer(t)
+	for i := range 32 {
+		c, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Write([]byte("PING\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 7)
+		if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "+PONG\r\n" {
+			t.Fatalf("connection %d: %q, %v", i, buf, err)
+		}
+	}
+	// The kernel spreads the 32 by a hash of their addresses: all on one
+	// loop would happen once in two billion runs.
+	if n := len(s.reactors.all()); n != 2 {
+		t.Fatalf("connections reached %d loops; want both", n)
+	}
+}
+
+// TestPortInUse: SO_REUSEPORT lets sockets share a port, but a second
+// server on a port the first holds must still fail to start, with Redis's
+// message, rather than share the first one's clients.
+func TestPortInUse(t *testing.T) {
+	first := startTestServer(t)
+	cfg := DefaultConfig()
+	cfg.Port = first.Addr().Port
+	cfg.Dir = t.TempDir()
+	second := New(cfg, NewLogger(testLog{t}, LevelWarning))
+	served := make(chan error, 1)
+	go func() { served <- second.Serve() }()
+	select {
+	case err := <-served:
+		want := fmt.Sprintf("Could not create server TCP listening socket 127.0.0.1:%d", cfg.Port)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatalf("Serve on a port in use = %v; want %q ... address already in use", err, want)
+		}
+	case <-second.Ready():
+		second.Shutdown(context.Background())
+		t.Fatal("a second server started on the port the first one holds")
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve neither failed nor became ready")
+	}
 }
