@@ -400,9 +400,14 @@ func cellColumns() []column {
 	}
 }
 
-// figColumn is server i's figure v, formatted, or its status.
-func figColumn(head string, i int, v func(summary) [numServers]float64, format func(float64) string) column {
-	return column{head, true, func(s summary) string { return s.fig(i, v(s), format) }}
+// perServer is one column per server under test, Redis, redis-fast and
+// the ceiling: each one's figure v, formatted, or its status.
+func perServer(head func(name string) string, v func(summary) [numServers]float64, format func(float64) string) []column {
+	var cols []column
+	for _, i := range []int{serverRedis, serverFast, serverCeiling} {
+		cols = append(cols, column{head(serverNames[i]), true, func(s summary) string { return s.fig(i, v(s), format) }})
+	}
+	return cols
 }
 
 // ratioColumn is a ratio of the summary.
@@ -413,31 +418,22 @@ func ratioColumn(head string, v func(summary) float64) column {
 func (r *results) writeThroughput(p *mdWriter) {
 	p.line("## Throughput and cost")
 	p.line("")
-	rps := func(s summary) [numServers]float64 { return s.rps }
-	cpu := func(s summary) [numServers]float64 { return s.cpuPerM }
-	p99 := func(s summary) [numServers]float64 { return s.p99 }
-	cols := append(cellColumns(),
-		figColumn("Redis rps", serverRedis, rps, rate),
-		figColumn("redis-fast rps", serverFast, rps, rate),
-		figColumn("ceiling rps", serverCeiling, rps, rate),
-		ratioColumn("ratio to Redis", func(s summary) float64 { return s.ratio }))
+	cols := append(cellColumns(), perServer(func(n string) string { return n + " rps" },
+		func(s summary) [numServers]float64 { return s.rps }, rate)...)
+	cols = append(cols, ratioColumn("ratio to Redis", func(s summary) float64 { return s.ratio }))
 	if r.opts.twin {
 		cols = append(cols, ratioColumn("twin", func(s summary) float64 { return s.twinRatio }))
 	}
-	cols = append(cols,
-		column{"of ceiling", true, func(s summary) string { return percent(s.ofCeiling) }},
-		figColumn("CPU s/1M Redis", serverRedis, cpu, seconds),
-		figColumn("CPU s/1M redis-fast", serverFast, cpu, seconds),
-		figColumn("CPU s/1M ceiling", serverCeiling, cpu, seconds),
-		ratioColumn("CPU ratio", func(s summary) float64 { return s.cpuRatio }))
+	cols = append(cols, column{"of ceiling", true, func(s summary) string { return percent(s.ofCeiling) }})
+	cols = append(cols, perServer(func(n string) string { return "CPU s/1M " + n },
+		func(s summary) [numServers]float64 { return s.cpuPerM }, seconds)...)
+	cols = append(cols, ratioColumn("CPU ratio", func(s summary) float64 { return s.cpuRatio }))
 	if r.opts.twin {
 		cols = append(cols, ratioColumn("twin CPU", func(s summary) float64 { return s.twinCPU }))
 	}
-	cols = append(cols,
-		figColumn("p99 ms Redis", serverRedis, p99, millis),
-		figColumn("p99 ms redis-fast", serverFast, p99, millis),
-		figColumn("p99 ms ceiling", serverCeiling, p99, millis),
-		column{"redis-fast Ps", true, func(s summary) string { return procsRange(s.procs) }})
+	cols = append(cols, perServer(func(n string) string { return "p99 ms " + n },
+		func(s summary) [numServers]float64 { return s.p99 }, millis)...)
+	cols = append(cols, column{"redis-fast Ps", true, func(s summary) string { return procsRange(s.procs) }})
 	r.writeTable(p, cols)
 }
 
