@@ -29,8 +29,9 @@
 // per server, so the server's CPU time can be read around it; the LRANGE
 // family is therefore sent as the command lines redis-benchmark's own LRANGE
 // tests send (LPUSH mylist, LRANGE mylist 0 99, ...). A light -P 1 cell gets
-// -n requests, a pipelined one ten times as many, heavy ones fewer (matrix.go
-// has the costs); all the servers get the same count.
+// -n requests, a pipelined one ten times as many (SET and GET forty times,
+// as the CPU targets are judged there), heavy ones fewer (matrix.go has the
+// costs); all the servers get the same count.
 //
 // Redis's twin, a second identical redis-server, runs in every cell too
 // (-twin=false leaves it out; -quick does by default): its ratio to Redis

@@ -98,15 +98,29 @@ func TestMatrix(t *testing.T) {
 	if want := sized*4 + 2; len(cells) != want {
 		t.Fatalf("%d cells, want %d", len(cells), want)
 	}
+	requests := map[string]int{}
 	for _, c := range cells {
 		if min := o.clients * c.pipeline; c.requests < min {
 			t.Errorf("cell=%s: %d requests, less than a pipeline per client (%d)", c, c.requests, min)
+		}
+		requests[c.String()] = c.requests
+	}
+	// The cells the CPU targets are judged on run four times as long.
+	for cell, want := range map[string]int{"SET P16 3 B": 1000000, "GET P16 1 KiB": 1000000,
+		"PING_MBULK P16 3 B": 250000, "SET P1 3 B": 25000} {
+		if requests[cell] != want {
+			t.Errorf("%s: %d requests, want %d", cell, requests[cell], want)
 		}
 	}
 	o.quick = true
 	quick, _ := matrix(o)
 	if len(quick) != (len(quickTests)-1)*4+2 {
 		t.Errorf("-quick: %d cells", len(quick))
+	}
+	for _, c := range quick {
+		if c.test.key == "set" && c.pipeline > 1 && c.requests != 250000 {
+			t.Errorf("-quick %s: %d requests, want 250000 (no longer runs)", c, c.requests)
+		}
 	}
 	o.tests = "nosuch"
 	if _, err := matrix(o); err == nil {
