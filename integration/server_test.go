@@ -198,6 +198,14 @@ func TestClientCmdFieldMatchesRedis(t *testing.T) {
 		self.Do("CLIENT", "LIST")
 		exec := self.Do("EXEC")
 		got = append(got, cmdField("name=self", exec))
+		// Redis notes a client's command when it looks the name up, before
+		// any check: a refused command shows, an unknown one is NULL, and
+		// a command queued in MULTI shows though it has not run.
+		for _, argv := range [][]string{{"GET"}, {"NOSUCH"}, {"CLIENT", "NOSUCHSUB"},
+			{"MULTI"}, {"SET", "k", "v"}, {"GET"}, {"DISCARD"}} {
+			other.Do(argv...)
+			got = append(got, strings.Join(argv, " ")+": "+cmdField("name=other", self.Do("CLIENT", "LIST")))
+		}
 		return got
 	}
 	fast, redis := run(startServer(t).Addr()), run(startRedis(t).Addr())

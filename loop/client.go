@@ -87,13 +87,11 @@ type client struct {
 	created int64 // Unix ms
 	dbIndex atomic.Int32
 	name    atomic.Pointer[string]
-	lastCmd atomic.Pointer[string]
-	// running is the command the dispatcher started for this client last
-	// (EXEC's queued commands do not count, as in Redis, which sets a
-	// client's last command when processCommand starts one). Only the
-	// client's reactor touches it: its own CLIENT LIST line shows it,
-	// other clients' lines show lastCmd, the last command of a batch.
-	running  *string
+	// lastCmd is CLIENT LIST's cmd=: the command the dispatcher last
+	// looked up for this client, nil for an unknown name. As Redis's
+	// processCommand sets it before any check, a refused or queued command
+	// counts, and a command EXEC runs does not.
+	lastCmd  atomic.Pointer[string]
 	lastSeen atomic.Int64 // Unix ms of the last command
 	resp     atomic.Int32
 	monitor  atomic.Bool
@@ -136,4 +134,13 @@ func (cl *client) setProtocol(v int) {
 func (cl *client) setAuthenticated(ok bool) {
 	cl.authed = ok
 	cl.parser.Unauthenticated = !ok
+}
+
+// noteCommand records name as the client's last command (CLIENT LIST's
+// cmd=). A client mostly sends the same command again, and then the
+// atomic store, a locked instruction on every command, is skipped.
+func (cl *client) noteCommand(name *string) {
+	if cl.lastCmd.Load() != name {
+		cl.lastCmd.Store(name)
+	}
 }

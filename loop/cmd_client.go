@@ -51,7 +51,7 @@ func cmdClientSetname(s *Server, cl *client, argv [][]byte) {
 
 // CLIENT INFO
 func cmdClientInfo(s *Server, cl *client, argv [][]byte) {
-	cl.w.Verbatim("txt", s.clientLine(cl, time.Now().UnixMilli(), true)+"\n")
+	cl.w.Verbatim("txt", s.clientLine(cl, time.Now().UnixMilli())+"\n")
 }
 
 // CLIENT LIST [TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id [client-id ...]]
@@ -91,7 +91,7 @@ func cmdClientList(s *Server, cl *client, argv [][]byte) {
 		if ids != nil && !ids[other.id] || typ != "" && typ != other.kind() {
 			continue
 		}
-		b.WriteString(s.clientLine(other, now, other == cl))
+		b.WriteString(s.clientLine(other, now))
 		b.WriteByte('\n')
 	}
 	cl.w.Verbatim("txt", b.String())
@@ -111,10 +111,8 @@ func (cl *client) kind() string {
 	return "normal"
 }
 
-// clientLine formats one client as CLIENT LIST does, field for field; own
-// is true for the line of the client running the command, whose cmd= is
-// the command it is running (see client.running).
-func (s *Server) clientLine(cl *client, now int64, own bool) string {
+// clientLine formats one client as CLIENT LIST does, field for field.
+func (s *Server) clientLine(cl *client, now int64) string {
 	flags := ""
 	if cl.isReplicaLink.Load() {
 		flags += "S"
@@ -135,9 +133,6 @@ func (s *Server) clientLine(cl *client, now int64, own bool) string {
 	cmd := "NULL"
 	if p := cl.lastCmd.Load(); p != nil {
 		cmd = *p
-	}
-	if own && cl.running != nil {
-		cmd = *cl.running
 	}
 	fields := []string{
 		"id=" + strconv.FormatInt(cl.id, 10),

@@ -51,7 +51,6 @@ type batch struct {
 	startMs  int64         // start in Unix ms
 	elapsed  time.Duration // from start to the end of the last command
 	commands int64
-	lastCmd  *string
 }
 
 func newBatch() batch {
@@ -75,10 +74,12 @@ func (b *batch) now() time.Time { return b.start.Add(b.elapsed) }
 func (s *Server) dispatch(cl *client, argv [][]byte, b *batch) bool {
 	cmd, badSub := s.lookupCommand(argv)
 	if cmd == nil {
+		cl.noteCommand(nil)
 		s.rejectUnknown(cl, argv, badSub)
 		cl.flagTransaction()
 		return true
 	}
+	cl.noteCommand(&cmd.fullname)
 	if cmd.Arity > 0 && len(argv) != cmd.Arity || len(argv) < -cmd.Arity {
 		s.reject(cl, cmd, "ERR wrong number of arguments for '"+cmd.fullname+"' command")
 		return true
@@ -112,12 +113,10 @@ func (s *Server) dispatch(cl *client, argv [][]byte, b *batch) bool {
 	}
 	mark := len(cl.w.Buf)
 	began := b.elapsed
-	cl.running = &cmd.fullname
 	s.run(cl, cmd, argv, b.nowMs())
 	b.elapsed = time.Since(b.start)
 	cl.afterCommand(mark)
 	b.commands++
-	b.lastCmd = &cmd.fullname
 	if s.monitors.count.Load() > 0 && cmd.Flags&(db.Admin|db.SkipMonitor) == 0 {
 		s.monitors.feed(cl, argv, b.start.Add(began))
 	}

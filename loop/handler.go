@@ -110,7 +110,6 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	cl.netIn.Add(int64(consumed))
 	if b.commands > 0 {
 		cl.commands.Add(b.commands)
-		cl.lastCmd.Store(b.lastCmd)
 	}
 	if consumed > 0 {
 		// Discard(0) would drop the whole buffer, partial frame and all.

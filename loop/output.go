@@ -112,7 +112,7 @@ func (s *Server) closeOverLimit(cl *client) {
 	cl.obufClosed = true
 	cl.sub.Out.Shut()
 	s.obufDisconnects.Add(1)
-	s.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", s.clientLine(cl, time.Now().UnixMilli(), false))
+	s.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", s.clientLine(cl, time.Now().UnixMilli()))
 	cl.conn.Close()
 }
 
