@@ -200,7 +200,7 @@ func cmdKeys(c *Ctx, argv [][]byte) {
 	var keys []string
 	for i := range c.DB.shards {
 		c.DB.shards[i].dict.each(func(o *Object) {
-			if (all || Match(pattern, []byte(o.Key()), false /* nocase */)) && !expired(c, o) {
+			if (all || Match(pattern, o.keyBytes(), false /* nocase */)) && !expired(c, o) {
 				keys = append(keys, o.Key())
 			}
 		})
@@ -319,7 +319,7 @@ func (d *DB) scanKeys(cursor uint64, count int64, keys []*Object) ([]*Object, ui
 // An expired key is skipped, and reclaimed after the command (SCAN holds
 // read locks), as Redis's SCAN deletes the expired keys it meets.
 func scanKeeps(c *Ctx, o *Object, opt *scanOptions) bool {
-	if opt.match && !Match(opt.pattern, []byte(o.Key()), false /* nocase */) {
+	if opt.match && !Match(opt.pattern, o.keyBytes(), false /* nocase */) {
 		return false
 	}
 	dead := expired(c, o)
@@ -329,7 +329,7 @@ func scanKeeps(c *Ctx, o *Object, opt *scanOptions) bool {
 	if opt.withType {
 		name := "none"
 		if dead {
-			c.miss([]byte(o.Key()))
+			c.miss(o.keyBytes())
 		} else {
 			c.Stats.Hits.Add(1)
 			name = o.typ.String()

@@ -54,7 +54,7 @@ func (ks *Keyspace) DatasetDigest() Digest {
 				for {
 					cursor = d.shards[i].dict.scan(cursor, func(o *Object) {
 						var kd Digest
-						kd.mix([]byte(o.Key()))
+						kd.mix(o.keyBytes())
 						o.digestInto(&kd)
 						final.xorHash(kd[:])
 					})

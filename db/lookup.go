@@ -152,7 +152,7 @@ func (d *DB) lookupWrite(c *Ctx, key []byte) *Object {
 // as a DEL.
 func (d *DB) expireNow(c *Ctx, s *shard, h uint64, o *Object) {
 	c.preserveObject(d, o, false /* it leaves the keyspace */)
-	key := []byte(o.Key())
+	key := o.keyBytes()
 	s.remove(h, key)
 	d.touch(s, key)
 	c.Stats.ExpiredKeys.Add(1)

@@ -134,7 +134,7 @@ func (o *Object) withKeyHeader() {
 	if o.flags&flagKeyHeader != 0 {
 		return
 	}
-	key := unsafe.Slice((*byte)(o.kp), o.klen) // the old block stays as it is
+	key := o.keyBytes() // the old block stays as it is
 	p, n, c := o.p, o.n, o.c
 	shared := c > 0 && uintptr(p) == uintptr(o.kp)+uintptr(o.klen)
 	if !shared {
@@ -168,6 +168,10 @@ func (o *Object) Expire() int64 {
 
 // Key returns the key. The string is the Object's own copy.
 func (o *Object) Key() string { return unsafe.String((*byte)(o.kp), o.klen) }
+
+// keyBytes returns the key as bytes, without copying them: nothing writes
+// a key's bytes once keyBlock has, and a caller must not either.
+func (o *Object) keyBytes() []byte { return unsafe.Slice((*byte)(o.kp), o.klen) }
 
 // Type returns the value's type.
 func (o *Object) Type() Type { return o.typ }
