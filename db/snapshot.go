@@ -282,12 +282,12 @@ func (c *Ctx) preserveDB(d *DB, moving bool) {
 // cloneObject returns a detached copy of o: its key and a deep copy of its
 // value (the copy has no expiry of its own; preserve keeps o's beside it).
 func cloneObject(o *Object) *Object {
-	c := &Object{kp: o.kp, klen: o.klen, typ: o.typ, flags: o.flags &^ flagExpires, lru: o.lru}
+	c := &Object{kp: o.kp, klen: o.klen, lru: o.lru}
 	if o.typ == TypeString {
 		c.setStr(o.Str())
-		c.flags = o.flags &^ flagExpires
 	} else {
 		c.setContainer(o.typ, cloneContainer(o))
 	}
+	c.flags = o.flags &^ flagExpires // setStr chose its own encoding flags; o's stand
 	return c
 }
