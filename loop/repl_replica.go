@@ -448,50 +448,27 @@ func (l *masterLink) receivePayload(r *bufio.Reader, path string) error {
 
 // copyUntilMark copies r to w until the bytes read end with mark, which is
 // not copied. Nothing follows the mark until the replica acknowledges, and
-// nothing past it is read. It works a buffered chunk at a time: the bytes
-// that could begin the mark (fewer than its length) are held back until
-// the next chunk shows whether they do.
+// nothing past it is read. It works a buffered chunk at a time, searching
+// the chunk behind the last len(mark)-1 bytes of the one before, which are
+// held back in case the mark begins in them.
 func copyUntilMark(w io.Writer, r *bufio.Reader, mark []byte) error {
-	held := make([]byte, 0, 2*len(mark))
+	var seen, tail []byte
 	for {
 		if _, err := r.Peek(1); err != nil {
 			return err
 		}
 		chunk, _ := r.Peek(r.Buffered())
-		// A mark that begins in held ends within the chunk's first bytes.
-		window := append(held, chunk[:min(len(chunk), len(mark)-1)]...)
-		if i := bytes.Index(window, mark); i >= 0 && i < len(held) {
-			_, err := w.Write(held[:i])
-			r.Discard(i + len(mark) - len(held))
+		seen = append(append(seen[:0], tail...), chunk...)
+		if i := bytes.Index(seen, mark); i >= 0 {
+			_, err := w.Write(seen[:i])
+			r.Discard(i + len(mark) - len(tail))
 			return err
 		}
-		if i := bytes.Index(chunk, mark); i >= 0 {
-			if _, err := w.Write(held); err != nil {
-				return err
-			}
-			_, err := w.Write(chunk[:i])
-			r.Discard(i + len(mark))
+		n := max(len(seen)-(len(mark)-1), 0)
+		if _, err := w.Write(seen[:n]); err != nil {
 			return err
 		}
-		// No mark yet: all but the last len(mark)-1 bytes seen can go.
-		keep := len(mark) - 1
-		if len(chunk) >= keep {
-			if _, err := w.Write(held); err != nil {
-				return err
-			}
-			if _, err := w.Write(chunk[:len(chunk)-keep]); err != nil {
-				return err
-			}
-			held = append(held[:0], chunk[len(chunk)-keep:]...)
-		} else if n := len(window) - keep; n > 0 {
-			// window is held and the whole (short) chunk.
-			if _, err := w.Write(window[:n]); err != nil {
-				return err
-			}
-			held = held[:copy(held[:cap(held)], window[n:])]
-		} else {
-			held = window
-		}
+		tail = append(tail[:0], seen[n:]...)
 		r.Discard(len(chunk))
 	}
 }
