@@ -376,10 +376,17 @@ func (w *Writer) sync(force bool) {
 		w.mu.Unlock()
 		return
 	}
-	f, upTo := w.f, w.written
+	// A file just switched to holds nothing yet: openNextIncr fsynced the
+	// old one, so what was written is on disk already, and fsyncing the
+	// empty file could only fail on its own (a full device's fsync does).
+	// Redis keeps its fsync offset per incremental file for the same end.
+	f, upTo, empty := w.f, w.written, w.fileSize == 0
 	w.mu.Unlock()
 	began := time.Now()
-	err := f.Sync()
+	var err error
+	if !empty {
+		err = f.Sync()
+	}
 	if time.Since(began) > delayedFsync {
 		w.delayed.Add(1)
 	}
@@ -391,7 +398,7 @@ func (w *Writer) sync(force bool) {
 		// before closing it; its error, if any, is in syncErr.
 	case err != nil:
 		w.syncErr = fmt.Errorf("aof: fsync: %w", err)
-	default:
+	case !empty:
 		w.syncErr = nil
 	}
 	ok := err == nil && w.syncErr == nil
