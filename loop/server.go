@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -150,7 +151,8 @@ func (s *Server) Serve() error {
 		hostport := net.JoinHostPort(b, strconv.Itoa(port))
 		ln, err := net.Listen("tcp", hostport)
 		if err != nil {
-			return fmt.Errorf("Could not create server TCP listening socket %s: %w", hostport, err)
+			s.log.Warningf("Warning: Could not create server TCP listening socket %s:%d: %s", b, port, netErrText(err))
+			return fmt.Errorf("Failed listening on port %d (TCP), aborting.", port)
 		}
 		if port == 0 {
 			port = ln.Addr().(*net.TCPAddr).Port
@@ -367,4 +369,19 @@ func (s *Server) closeIdleClients() {
 		cl.killed.Store(true)
 		cl.conn.Close()
 	}
+}
+
+// netErrText words a failed listen as Redis's anet does: the system call
+// that failed and the C library's message ("bind: Address already in
+// use"), which Go's errno strings give uncapitalised.
+func netErrText(err error) string {
+	var se *os.SyscallError
+	if !errors.As(err, &se) {
+		return err.Error()
+	}
+	msg := se.Err.Error()
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return se.Syscall + ": " + msg
 }

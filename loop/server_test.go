@@ -190,21 +190,28 @@ func TestEveryLoopListensOnThePort(t *testing.T) {
 }
 
 // TestPortInUse: SO_REUSEPORT lets sockets share a port, but a second
-// server on a port the first holds must still fail to start, with Redis's
-// message, rather than share the first one's clients.
+// server on a port the first holds must still fail to start, rather than
+// share the first one's clients, with the two lines redis-server 7.0 logs:
+//
+//	# Warning: Could not create server TCP listening socket 127.0.0.1:7431: bind: Address already in use
+//	# Failed listening on port 7431 (TCP), aborting.
 func TestPortInUse(t *testing.T) {
 	first := startTestServer(t)
 	cfg := DefaultConfig()
 	cfg.Port = first.Addr().Port
 	cfg.Dir = t.TempDir()
-	second := New(cfg, NewLogger(testLog{t}, LevelWarning))
+	var log strings.Builder
+	second := New(cfg, NewLogger(&log, LevelWarning))
 	served := make(chan error, 1)
 	go func() { served <- second.Serve() }()
 	select {
 	case err := <-served:
-		want := fmt.Sprintf("Could not create server TCP listening socket 127.0.0.1:%d", cfg.Port)
-		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "address already in use") {
-			t.Fatalf("Serve on a port in use = %v; want %q ... address already in use", err, want)
+		warning := fmt.Sprintf("# Warning: Could not create server TCP listening socket 127.0.0.1:%d: bind: Address already in use\n", cfg.Port)
+		if !strings.HasSuffix(log.String(), warning) {
+			t.Errorf("log %q does not end with %q", log.String(), warning)
+		}
+		if want := fmt.Sprintf("Failed listening on port %d (TCP), aborting.", cfg.Port); err == nil || err.Error() != want {
+			t.Fatalf("Serve on a port in use = %v; want %q", err, want)
 		}
 	case <-second.Ready():
 		second.Shutdown(context.Background())
