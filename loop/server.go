@@ -141,10 +141,7 @@ func (s *Server) config() Config {
 func (s *Server) Serve() error {
 	cfg := s.config()
 	// gnet reports a port in use as a failed setsockopt; ask first, so the
-	// error says what Redis says. The plain listener asked with has no
-	// SO_REUSEPORT, so it also fails on a port another redis-fast holds:
-	// the loops' listeners share their port, but never with a stranger.
-	// Port 0 takes the port the first address got, for every loop.
+	// error says what Redis says.
 	port := cfg.Port
 	addrs := make([]string, 0, len(cfg.Bind))
 	for _, b := range cfg.Bind {
@@ -153,10 +150,6 @@ func (s *Server) Serve() error {
 		if err != nil {
 			s.log.Warningf("Warning: Could not create server TCP listening socket %s:%d: %s", b, port, netErrText(err))
 			return fmt.Errorf("Failed listening on port %d (TCP), aborting.", port)
-		}
-		if port == 0 {
-			port = ln.Addr().(*net.TCPAddr).Port
-			hostport = net.JoinHostPort(b, strconv.Itoa(port))
 		}
 		ln.Close()
 		addrs = append(addrs, "tcp://"+hostport)
@@ -182,13 +175,11 @@ func (s *Server) Serve() error {
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithTCPKeepAlive(time.Duration(cfg.TCPKeepAlive)*time.Second),
 		gnet.WithReuseAddr(true),
-		// Each loop listens and accepts for itself, on its own SO_REUSEPORT
-		// socket, and the kernel spreads new connections over them. The
-		// alternative, one more loop that accepts and hands each connection
-		// over, is one more goroutine contending for the one P: it blocks
-		// in epoll_wait holding the P after a burst of connections, while a
-		// loop with the new clients' first commands waits (docs/01).
-		gnet.WithReusePort(true),
+		// Not WithReusePort, though listeners per loop, without gnet's
+		// accepting loop, had the shorter tails (docs/01): SO_REUSEPORT lets
+		// any process of the same user bind the port too: two servers
+		// starting at once can both pass the check above and then share
+		// it, each taking some of the other's clients.
 		gnet.WithLogger(gnetLogger{s.log}),
 	)
 	if s.shutdown.Load() {

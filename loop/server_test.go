@@ -163,9 +163,8 @@ func TestInfoAddsUpProcsTime(t *testing.T) {
 	t.Fatalf("gomaxprocs_seconds stayed at %.3f for 10 s", first)
 }
 
-// TestEveryLoopListensOnThePort: the loops accept for themselves, each on
-// its own SO_REUSEPORT listener, so they must all be on the one port even
-// when the configuration asks for port 0; connections reach every loop.
+// TestEveryLoopListensOnThePort: connections on the one port, port 0
+// included, reach every loop.
 func TestEveryLoopListensOnThePort(t *testing.T) {
 	s := startTestServer(t)
 	for i := range 32 {
@@ -182,16 +181,15 @@ func TestEveryLoopListensOnThePort(t *testing.T) {
 			t.Fatalf("connection %d: %q, %v", i, buf, err)
 		}
 	}
-	// The kernel spreads the 32 by a hash of their addresses: all on one
-	// loop would happen once in two billion runs.
+	// gnet's accepting loop deals them out in turn.
 	if n := len(s.reactors.all()); n != 2 {
 		t.Fatalf("connections reached %d loops; want both", n)
 	}
 }
 
-// TestPortInUse: SO_REUSEPORT lets sockets share a port, but a second
-// server on a port the first holds must still fail to start, rather than
-// share the first one's clients, with the two lines redis-server 7.0 logs:
+// TestPortInUse: a second server on a port the first holds fails to start,
+// rather than share the first one's clients, with the two lines
+// redis-server 7.0 logs:
 //
 //	# Warning: Could not create server TCP listening socket 127.0.0.1:7431: bind: Address already in use
 //	# Failed listening on port 7431 (TCP), aborting.

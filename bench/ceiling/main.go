@@ -47,7 +47,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		gnet.WithNumEventLoop(n),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithReuseAddr(true),
-		gnet.WithReusePort(true), // a listener per loop, as redis-fast has
 	)
 	if err != nil {
 		fmt.Fprintf(stderr, "ceiling: %v\n", err)
