@@ -83,18 +83,19 @@ func checkAOF(t testing.TB, dir string) {
 func startRedisIn(t testing.TB, dir string, extra ...string) *process {
 	t.Helper()
 	path := redisServerPath(t)
-	port := freePort(t)
-	conf := []string{
-		"port " + strconv.Itoa(port),
-		"bind 127.0.0.1",
-		"dir " + dir,
-		"save \"\"",
-		"appendonly yes",
-		"appenddirname appendonlydir",
-		"aof-use-rdb-preamble no",
-	}
-	conf = append(conf, extra...)
-	return launch(t, path, []string{"-"}, []byte(strings.Join(conf, "\n")+"\n"), port, dir)
+	return launch(t, dir, func(port int) (string, []string, []byte) {
+		conf := []string{
+			"port " + strconv.Itoa(port),
+			"bind 127.0.0.1",
+			"dir " + dir,
+			"save \"\"",
+			"appendonly yes",
+			"appenddirname appendonlydir",
+			"aof-use-rdb-preamble no",
+		}
+		conf = append(conf, extra...)
+		return path, []string{"-"}, []byte(strings.Join(conf, "\n") + "\n")
+	})
 }
 
 // waitRewriteDone waits until the server reports no rewrite in progress

@@ -3,6 +3,7 @@ package integration
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -120,12 +121,36 @@ func startServer(t testing.TB, args ...string) *process {
 // startServerIn is startServer with a chosen directory, for restarts.
 func startServerIn(t testing.TB, dir string, args ...string) *process {
 	t.Helper()
-	port := freePort(t)
-	all := append([]string{"--port", strconv.Itoa(port), "--dir", dir}, args...)
-	return launch(t, binary, all, nil, port, dir)
+	return launch(t, dir, func(port int) (string, []string, []byte) {
+		return binary, append([]string{"--port", strconv.Itoa(port), "--dir", dir}, args...), nil
+	})
 }
 
-func launch(t testing.TB, path string, args []string, stdin []byte, port int, dir string) *process {
+// launch starts the server command gives for a free port and waits until
+// it answers PING. Tests pick their ports on their own and run in
+// parallel, so a port free when picked can be taken before the server
+// binds it: a server that exits saying so starts again on another port.
+func launch(t testing.TB, dir string, command func(port int) (path string, args []string, stdin []byte)) *process {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		port := freePort(t)
+		path, args, stdin := command(port)
+		p := start(t, path, args, stdin, port, dir)
+		err := waitReady(p)
+		if err == nil {
+			return p
+		}
+		if attempt < 3 && errors.Is(err, errExited) && strings.Contains(p.Log(), "Address already in use") {
+			t.Logf("port %d was taken before %s bound it; another one", port, filepath.Base(path))
+			continue
+		}
+		t.Fatalf("%v:\n%s", err, p.Log())
+	}
+}
+
+// start runs the server and stops it when the test ends (dumping its log
+// if the test failed).
+func start(t testing.TB, path string, args []string, stdin []byte, port int, dir string) *process {
 	t.Helper()
 	cmd := exec.Command(path, args...)
 	cmd.Dir = dir
@@ -147,18 +172,18 @@ func launch(t testing.TB, path string, args []string, stdin []byte, port int, di
 			t.Logf("log of %s on port %d:\n%s", filepath.Base(path), port, p.Log())
 		}
 	})
-	waitReady(t, p)
 	return p
 }
 
+var errExited = errors.New("server exited before answering PING")
+
 // waitReady polls PING until the server answers or exits.
-func waitReady(t testing.TB, p *process) {
-	t.Helper()
+func waitReady(p *process) error {
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case <-p.done:
-			t.Fatalf("server exited before answering PING:\n%s", p.Log())
+			return errExited
 		default:
 		}
 		c, err := net.DialTimeout("tcp", p.Addr(), time.Second)
@@ -168,12 +193,12 @@ func waitReady(t testing.TB, p *process) {
 			line, err := bufio.NewReader(c).ReadString('\n')
 			c.Close()
 			if err == nil && (strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH")) {
-				return
+				return nil
 			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("server on port %d did not answer PING:\n%s", p.Port, p.Log())
+	return fmt.Errorf("server on port %d did not answer PING", p.Port)
 }
 
 // redisServerPath returns the real redis-server, or skips the test (fails
@@ -196,17 +221,18 @@ func startRedis(t testing.TB, extraConfig ...string) *process {
 	t.Helper()
 	path := redisServerPath(t)
 	dir := t.TempDir()
-	port := freePort(t)
-	conf := []string{
-		"port " + strconv.Itoa(port),
-		"bind 127.0.0.1",
-		"dir " + dir,
-		"save \"\"",
-		"appendonly no",
-		"enable-debug-command yes",
-	}
-	conf = append(conf, extraConfig...)
-	return launch(t, path, []string{"-"}, []byte(strings.Join(conf, "\n")+"\n"), port, dir)
+	return launch(t, dir, func(port int) (string, []string, []byte) {
+		conf := []string{
+			"port " + strconv.Itoa(port),
+			"bind 127.0.0.1",
+			"dir " + dir,
+			"save \"\"",
+			"appendonly no",
+			"enable-debug-command yes",
+		}
+		conf = append(conf, extraConfig...)
+		return path, []string{"-"}, []byte(strings.Join(conf, "\n") + "\n")
+	})
 }
 
 // runBinary runs redis-fast to completion (for start-up failures) and

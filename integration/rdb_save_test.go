@@ -844,13 +844,15 @@ func TestRDBSaveErrors(t *testing.T) {
 // lines, after the harness's settings) and command-line arguments.
 func startRedisArgs(t *testing.T, lines []string, args ...string) *process {
 	t.Helper()
-	dir, port := t.TempDir(), freePort(t)
-	conf := filepath.Join(dir, "redis.conf")
-	all := append([]string{"port " + strconv.Itoa(port), "bind 127.0.0.1", fmt.Sprintf("dir %q", dir), "appendonly no"}, lines...)
-	if err := os.WriteFile(conf, []byte(strings.Join(all, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return launch(t, redisServerPath(t), append([]string{conf}, args...), nil, port, dir)
+	dir, path := t.TempDir(), redisServerPath(t)
+	return launch(t, dir, func(port int) (string, []string, []byte) {
+		conf := filepath.Join(dir, "redis.conf")
+		all := append([]string{"port " + strconv.Itoa(port), "bind 127.0.0.1", fmt.Sprintf("dir %q", dir), "appendonly no"}, lines...)
+		if err := os.WriteFile(conf, []byte(strings.Join(all, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path, append([]string{conf}, args...), nil
+	})
 }
 
 // writeConf writes a config file of lines in a fresh directory.

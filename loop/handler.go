@@ -9,10 +9,11 @@ import (
 )
 
 // handler is the gnet event handler: the only code gnet calls. Each method
-// runs on the reactor that owns the connection.
+// runs on the reactor that owns the connection, but for OnBoot and OnTick.
 type handler struct {
 	gnet.BuiltinEventEngine
-	srv *Server
+	srv    *Server
+	booted bool // the first OnTick has run (only OnTick reads it)
 }
 
 func (h *handler) OnBoot(eng gnet.Engine) gnet.Action {
@@ -20,8 +21,29 @@ func (h *handler) OnBoot(eng gnet.Engine) gnet.Action {
 	return gnet.None
 }
 
+// OnTick first comes once every loop listens, and is needed only then: the
+// cron and the other timers are goroutines of their own.
+func (h *handler) OnTick() (time.Duration, gnet.Action) {
+	if h.booted {
+		return time.Hour, gnet.None
+	}
+	h.booted = true
+	if !h.srv.listening() {
+		return time.Hour, gnet.Shutdown
+	}
+	return time.Hour, gnet.None
+}
+
 func (h *handler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	s := h.srv
+	// The loops accept as soon as they listen, a moment before the check
+	// that the port is ours alone; a client that comes in that moment
+	// waits for it, as it would wait in the backlog of a server that was
+	// not yet listening. After it, this receive returns at once.
+	<-s.checked
+	if s.bootErr != nil {
+		return nil, gnet.Close
+	}
 	s.connectionsReceived.Add(1)
 	if s.clients.count() >= s.config().MaxClients {
 		s.rejectedConnections.Add(1)

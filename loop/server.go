@@ -40,12 +40,20 @@ type Server struct {
 	commands map[string]*command
 	index    commandIndex // commands, for the dispatcher's lookups
 
-	engine   gnet.Engine
-	ready    chan struct{}
-	addr     atomic.Pointer[net.TCPAddr]
-	started  time.Time
-	shutdown atomic.Bool
-	done     chan struct{}
+	engine  gnet.Engine
+	ready   chan struct{}
+	addr    atomic.Pointer[net.TCPAddr]
+	port    int   // the port every loop listens on, port 0 resolved
+	bootErr error // why the server stopped before it was ready
+	// checked closes once the port is known to be ours or not (listening);
+	// bootErr is set by then.
+	checked chan struct{}
+	// portCheck is portAlone, but for tests that play a second server
+	// binding the port between the two checks.
+	portCheck func(binds []string, port, loops int) error
+	started   time.Time
+	shutdown  atomic.Bool
+	done      chan struct{}
 
 	// Settings the reactors read on every batch, kept apart from cfg so
 	// that reading them contends on nothing.
@@ -96,13 +104,15 @@ type counters struct {
 // Log lines go to log.
 func New(cfg Config, log *Logger) *Server {
 	s := &Server{
-		cfg:     cfg,
-		log:     log,
-		ks:      db.NewKeyspace(cfg.Databases),
-		ready:   make(chan struct{}),
-		done:    make(chan struct{}),
-		started: time.Now(),
-		runID:   newRunID(),
+		cfg:       cfg,
+		log:       log,
+		ks:        db.NewKeyspace(cfg.Databases),
+		ready:     make(chan struct{}),
+		checked:   make(chan struct{}),
+		portCheck: portAlone,
+		done:      make(chan struct{}),
+		started:   time.Now(),
+		runID:     newRunID(),
 	}
 	s.activeExpire.Store(true)
 	s.repl.ids = replication.NewIDs()
@@ -142,18 +152,11 @@ func (s *Server) Serve() error {
 	cfg := s.config()
 	// gnet reports a port in use as a failed setsockopt; ask first, so the
 	// error says what Redis says.
-	port := cfg.Port
-	addrs := make([]string, 0, len(cfg.Bind))
-	for _, b := range cfg.Bind {
-		hostport := net.JoinHostPort(b, strconv.Itoa(port))
-		ln, err := net.Listen("tcp", hostport)
-		if err != nil {
-			s.log.Warningf("Warning: Could not create server TCP listening socket %s:%d: %s", b, port, netErrText(err))
-			return fmt.Errorf("Failed listening on port %d (TCP), aborting.", port)
-		}
-		ln.Close()
-		addrs = append(addrs, "tcp://"+hostport)
+	addrs, port, err := s.claimPort(cfg)
+	if err != nil {
+		return err
 	}
+	s.port = port
 	if err := s.loadData(); err != nil {
 		return fmt.Errorf("loop: loading the data: %w", err)
 	}
@@ -169,19 +172,26 @@ func (s *Server) Serve() error {
 	if s.tuner.enabled {
 		go s.tuneProcs(stop)
 	}
-	err := gnet.Rotate(h, addrs,
+	err = gnet.Rotate(h, addrs,
 		gnet.WithMulticore(true),
 		gnet.WithNumEventLoop(cfg.loops()),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithTCPKeepAlive(time.Duration(cfg.TCPKeepAlive)*time.Second),
 		gnet.WithReuseAddr(true),
-		// Not WithReusePort, though listeners per loop, without gnet's
-		// accepting loop, had the shorter tails (docs/01): SO_REUSEPORT lets
-		// any process of the same user bind the port too: two servers
-		// starting at once can both pass the check above and then share
-		// it, each taking some of the other's clients.
+		// Each loop listens and accepts for itself (listen.go): one
+		// goroutine fewer contending for the P than with gnet's accepting
+		// loop, which after a burst of connections blocked in epoll_wait
+		// holding the P while a loop with the new clients' first commands
+		// waited (docs/01).
+		gnet.WithReusePort(true),
+		// The first tick comes once every loop has bound its listener: the
+		// moment to check that the port is ours alone (handler.OnTick).
+		gnet.WithTicker(true),
 		gnet.WithLogger(gnetLogger{s.log}),
 	)
+	if s.bootErr != nil {
+		return s.bootErr
+	}
 	if s.shutdown.Load() {
 		return ErrServerClosed
 	}
@@ -191,7 +201,8 @@ func (s *Server) Serve() error {
 	return ErrServerClosed
 }
 
-// booted records the engine and the bound address once gnet is listening.
+// booted records the engine and the bound address once gnet has bound the
+// first loop's listener.
 func (s *Server) booted(eng gnet.Engine) {
 	s.engine = eng
 	if fd, err := eng.Dup(); err == nil {
@@ -200,12 +211,28 @@ func (s *Server) booted(eng gnet.Engine) {
 		}
 		unix.Close(fd)
 	}
+}
+
+// listening runs once every loop listens. It checks that no other server
+// shares the port (listen.go) and then opens for business; it returns false
+// when the server must stop instead.
+func (s *Server) listening() bool {
+	cfg := s.config()
+	if err := s.portCheck(cfg.Bind, s.port, cfg.loops()); err != nil {
+		s.log.Warningf("Another server bound port %d as this one started: %v", s.port, err)
+		s.log.Warningf("Warning: Could not create server TCP listening socket %s:%d: bind: Address already in use", cfg.Bind[0], s.port)
+		s.bootErr = errListen(s.port)
+		close(s.checked)
+		return false
+	}
 	s.log.Noticef("Ready to accept connections tcp")
 	close(s.ready)
-	if host, port, ok := strings.Cut(s.config().ReplicaOf, " "); ok {
+	if host, port, ok := strings.Cut(cfg.ReplicaOf, " "); ok {
 		p, _ := strconv.Atoi(port)
 		s.startReplication(host, p)
 	}
+	close(s.checked)
+	return true
 }
 
 func sockaddrToTCP(sa unix.Sockaddr) *net.TCPAddr {

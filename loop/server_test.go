@@ -3,8 +3,6 @@ package loop
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"runtime"
 	"strings"
 	"sync"
@@ -161,30 +159,6 @@ func TestInfoAddsUpProcsTime(t *testing.T) {
 		}
 	}
 	t.Fatalf("gomaxprocs_seconds stayed at %.3f for 10 s", first)
-}
-
-// TestEveryLoopListensOnThePort: connections on the one port, port 0
-// included, reach every loop.
-func TestEveryLoopListensOnThePort(t *testing.T) {
-	s := startTestServer(t)
-	for i := range 32 {
-		c, err := net.Dial("tcp", s.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		if _, err := c.Write([]byte("PING\r\n")); err != nil {
-			t.Fatal(err)
-		}
-		buf := make([]byte, 7)
-		if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "+PONG\r\n" {
-			t.Fatalf("connection %d: %q, %v", i, buf, err)
-		}
-	}
-	// gnet's accepting loop deals them out in turn.
-	if n := len(s.reactors.all()); n != 2 {
-		t.Fatalf("connections reached %d loops; want both", n)
-	}
 }
 
 // TestPortInUse: a second server on a port the first holds fails to start,

@@ -47,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		gnet.WithNumEventLoop(n),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithReuseAddr(true),
+		// Every loop listens and accepts for itself, as redis-fast's do.
+		gnet.WithReusePort(true),
 	)
 	if err != nil {
 		fmt.Fprintf(stderr, "ceiling: %v\n", err)
