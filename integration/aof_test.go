@@ -82,20 +82,8 @@ func checkAOF(t testing.TB, dir string) {
 // round trips need (the directory already holds an AOF, or will).
 func startRedisIn(t testing.TB, dir string, extra ...string) *process {
 	t.Helper()
-	path := redisServerPath(t)
-	return launch(t, dir, func(port int) (string, []string, []byte) {
-		conf := []string{
-			"port " + strconv.Itoa(port),
-			"bind 127.0.0.1",
-			"dir " + dir,
-			"save \"\"",
-			"appendonly yes",
-			"appenddirname appendonlydir",
-			"aof-use-rdb-preamble no",
-		}
-		conf = append(conf, extra...)
-		return path, []string{"-"}, []byte(strings.Join(conf, "\n") + "\n")
-	})
+	aof := []string{"appendonly yes", "appenddirname appendonlydir", "aof-use-rdb-preamble no"}
+	return launchRedis(t, dir, append(aof, extra...)...)
 }
 
 // waitRewriteDone waits until the server reports no rewrite in progress

@@ -219,18 +219,16 @@ func redisServerPath(t testing.TB) string {
 // port, no persistence, its configuration piped through stdin.
 func startRedis(t testing.TB, extraConfig ...string) *process {
 	t.Helper()
+	return launchRedis(t, t.TempDir(), append([]string{"appendonly no", "enable-debug-command yes"}, extraConfig...)...)
+}
+
+// launchRedis starts a real redis-server in dir on loopback and a free
+// port, without RDB saves, with settings after those.
+func launchRedis(t testing.TB, dir string, settings ...string) *process {
+	t.Helper()
 	path := redisServerPath(t)
-	dir := t.TempDir()
 	return launch(t, dir, func(port int) (string, []string, []byte) {
-		conf := []string{
-			"port " + strconv.Itoa(port),
-			"bind 127.0.0.1",
-			"dir " + dir,
-			"save \"\"",
-			"appendonly no",
-			"enable-debug-command yes",
-		}
-		conf = append(conf, extraConfig...)
+		conf := append([]string{"port " + strconv.Itoa(port), "bind 127.0.0.1", "dir " + dir, `save ""`}, settings...)
 		return path, []string{"-"}, []byte(strings.Join(conf, "\n") + "\n")
 	})
 }

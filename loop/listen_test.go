@@ -150,16 +150,22 @@ func TestEveryLoopListensOnThePort(t *testing.T) {
 	}
 }
 
-// TestServerGivesUpASharedPort: a second server that binds the port after
-// this one's first check, as two started at the same moment would, makes
-// this one stop with Redis's words instead of sharing its clients.
-func TestServerGivesUpASharedPort(t *testing.T) {
+// newTwoLoopServer makes a server of two loops on port 0, not yet
+// serving, and the log it writes warnings to.
+func newTwoLoopServer(t *testing.T) (*Server, *strings.Builder) {
 	cfg := DefaultConfig()
 	cfg.Port = 0
 	cfg.Loops = 2
 	cfg.Dir = t.TempDir()
-	var log strings.Builder
-	s := New(cfg, NewLogger(&log, LevelWarning))
+	log := new(strings.Builder)
+	return New(cfg, NewLogger(log, LevelWarning)), log
+}
+
+// TestServerGivesUpASharedPort: a second server that binds the port after
+// this one's first check, as two started at the same moment would, makes
+// this one stop with Redis's words instead of sharing its clients.
+func TestServerGivesUpASharedPort(t *testing.T) {
+	s, log := newTwoLoopServer(t)
 	s.portCheck = func(binds []string, port, loops int) error {
 		listenShared(t, "127.0.0.1:"+strconv.Itoa(port)) // the other server
 		return portAlone(binds, port, loops)
@@ -189,12 +195,7 @@ func TestServerGivesUpASharedPort(t *testing.T) {
 func TestClientsWaitForThePortCheck(t *testing.T) {
 	for _, alone := range []bool{true, false} {
 		t.Run(fmt.Sprintf("alone=%v", alone), func(t *testing.T) {
-			cfg := DefaultConfig()
-			cfg.Port = 0
-			cfg.Loops = 2
-			cfg.Dir = t.TempDir()
-			var log strings.Builder
-			s := New(cfg, NewLogger(&log, LevelWarning))
+			s, _ := newTwoLoopServer(t)
 			ports, release := make(chan int, 1), make(chan struct{})
 			s.portCheck = func(_ []string, port, _ int) error {
 				ports <- port
