@@ -12,8 +12,8 @@ import (
 // runs on the reactor that owns the connection, but for OnBoot and OnTick.
 type handler struct {
 	gnet.BuiltinEventEngine
-	srv    *Server
-	booted bool // the first OnTick has run (only OnTick reads it)
+	srv  *Server
+	port int // the port every loop listens on, port 0 resolved
 }
 
 func (h *handler) OnBoot(eng gnet.Engine) gnet.Action {
@@ -24,12 +24,12 @@ func (h *handler) OnBoot(eng gnet.Engine) gnet.Action {
 // OnTick first comes once every loop listens, and is needed only then: the
 // cron and the other timers are goroutines of their own.
 func (h *handler) OnTick() (time.Duration, gnet.Action) {
-	if h.booted {
-		return time.Hour, gnet.None
-	}
-	h.booted = true
-	if !h.srv.listening() {
-		return time.Hour, gnet.Shutdown
+	select {
+	case <-h.srv.settled:
+	default:
+		if !h.srv.listening(h.port) {
+			return time.Hour, gnet.Shutdown
+		}
 	}
 	return time.Hour, gnet.None
 }
@@ -40,7 +40,7 @@ func (h *handler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	// that the port is ours alone; a client that comes in that moment
 	// waits for it, as it would wait in the backlog of a server that was
 	// not yet listening. After it, this receive returns at once.
-	<-s.checked
+	<-s.settled
 	if s.bootErr != nil {
 		return nil, gnet.Close
 	}

@@ -55,14 +55,15 @@ func errListen(port int) error {
 // portAlone checks, once every loop listens, that the listening sockets on
 // the port whose address overlaps a bind address are this server's: as
 // many as it bound (loops per address) and all of them this process's.
-func portAlone(binds []string, port, loops int) error {
+// When they are not, it returns the bind address that is shared and why.
+func portAlone(binds []string, port, loops int) (string, error) {
 	all, err := listenersOn(port)
 	if err != nil {
-		return err
+		return binds[0], err
 	}
 	ours, err := ownSockets()
 	if err != nil {
-		return err
+		return binds[0], err
 	}
 	for _, b := range binds {
 		ip := net.ParseIP(b)
@@ -77,15 +78,15 @@ func portAlone(binds []string, port, loops int) error {
 				continue
 			}
 			if !ours[l.inode] {
-				return fmt.Errorf("another process listens on %s:%d", l.ip, port)
+				return b, fmt.Errorf("another process listens on %s:%d", l.ip, port)
 			}
 			found++
 		}
 		if found != want {
-			return fmt.Errorf("%d sockets listen on %s:%d where this server bound %d", found, b, port, want)
+			return b, fmt.Errorf("%d sockets listen on %s:%d where this server bound %d", found, b, port, want)
 		}
 	}
-	return nil
+	return "", nil
 }
 
 // overlaps reports whether connections to one address could reach a

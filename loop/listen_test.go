@@ -72,19 +72,19 @@ func TestPortAloneCountsListeners(t *testing.T) {
 	port := first.Addr().(*net.TCPAddr).Port
 	listenShared(t, "127.0.0.1:"+strconv.Itoa(port))
 	binds := []string{"127.0.0.1"}
-	if err := portAlone(binds, port, 2); err != nil {
-		t.Fatalf("two listeners, two loops: %v", err)
+	if shared, err := portAlone(binds, port, 2); err != nil || shared != "" {
+		t.Fatalf("two listeners, two loops: %q, %v", shared, err)
 	}
-	if err := portAlone(binds, port, 3); err == nil {
-		t.Fatal("two listeners where three loops bound: no error")
+	if shared, err := portAlone(binds, port, 3); err == nil || shared != "127.0.0.1" {
+		t.Fatalf("two listeners where three loops bound: %q, %v; want 127.0.0.1 named shared", shared, err)
 	}
 	listenShared(t, "127.0.0.1:"+strconv.Itoa(port))
-	if err := portAlone(binds, port, 2); err == nil {
+	if _, err := portAlone(binds, port, 2); err == nil {
 		t.Fatal("three listeners where two loops bound: no error")
 	}
 	// A wildcard listener on the port takes connections to 127.0.0.1 too.
 	listenShared(t, "0.0.0.0:"+strconv.Itoa(port))
-	if err := portAlone(binds, port, 3); err == nil {
+	if _, err := portAlone(binds, port, 3); err == nil {
 		t.Fatal("a wildcard listener beside three loops: no error")
 	}
 }
@@ -118,7 +118,7 @@ func TestPortAloneSeesAnotherProcess(t *testing.T) {
 	if _, err := io.ReadFull(stdout, buf); err != nil {
 		t.Fatalf("the child did not listen: %v", err)
 	}
-	if err := portAlone([]string{"127.0.0.1"}, port, 2); err == nil {
+	if _, err := portAlone([]string{"127.0.0.1"}, port, 2); err == nil {
 		t.Fatal("another process's listener on the port: no error")
 	}
 }
@@ -166,27 +166,13 @@ func newTwoLoopServer(t *testing.T) (*Server, *strings.Builder) {
 // this one stop with Redis's words instead of sharing its clients.
 func TestServerGivesUpASharedPort(t *testing.T) {
 	s, log := newTwoLoopServer(t)
-	s.portCheck = func(binds []string, port, loops int) error {
+	var port int // known once the loops listen
+	s.portCheck = func(binds []string, p, loops int) (string, error) {
+		port = p
 		listenShared(t, "127.0.0.1:"+strconv.Itoa(port)) // the other server
 		return portAlone(binds, port, loops)
 	}
-	served := make(chan error, 1)
-	go func() { served <- s.Serve() }()
-	select {
-	case err := <-served:
-		warning := fmt.Sprintf("# Warning: Could not create server TCP listening socket 127.0.0.1:%d: bind: Address already in use\n", s.port)
-		if !strings.HasSuffix(log.String(), warning) {
-			t.Errorf("log %q does not end with %q", log.String(), warning)
-		}
-		if want := fmt.Sprintf("Failed listening on port %d (TCP), aborting.", s.port); err == nil || err.Error() != want {
-			t.Fatalf("Serve = %v; want %q", err, want)
-		}
-	case <-s.Ready():
-		s.Shutdown(context.Background())
-		t.Fatal("the server became ready on a shared port")
-	case <-time.After(10 * time.Second):
-		t.Fatal("Serve neither failed nor became ready")
-	}
+	serveRefused(t, s, log, func() int { return port })
 }
 
 // TestClientsWaitForThePortCheck: the loops accept before the check that
@@ -197,20 +183,18 @@ func TestClientsWaitForThePortCheck(t *testing.T) {
 		t.Run(fmt.Sprintf("alone=%v", alone), func(t *testing.T) {
 			s, _ := newTwoLoopServer(t)
 			ports, release := make(chan int, 1), make(chan struct{})
-			s.portCheck = func(_ []string, port, _ int) error {
+			s.portCheck = func(_ []string, port, _ int) (string, error) {
 				ports <- port
 				<-release
 				if !alone {
-					return fmt.Errorf("another process listens on 127.0.0.1:%d", port)
+					return "127.0.0.1", fmt.Errorf("another process listens on 127.0.0.1:%d", port)
 				}
-				return nil
+				return "", nil
 			}
 			served := make(chan error, 1)
 			go func() { served <- s.Serve() }()
 			t.Cleanup(func() {
-				if alone {
-					s.Shutdown(context.Background())
-				}
+				s.Shutdown(context.Background())
 				<-served
 			})
 			port := <-ports

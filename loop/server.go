@@ -40,17 +40,17 @@ type Server struct {
 	commands map[string]*command
 	index    commandIndex // commands, for the dispatcher's lookups
 
-	engine  gnet.Engine
-	ready   chan struct{}
-	addr    atomic.Pointer[net.TCPAddr]
-	port    int   // the port every loop listens on, port 0 resolved
-	bootErr error // why the server stopped before it was ready
-	// checked closes once the port is known to be ours or not (listening);
-	// bootErr is set by then.
-	checked chan struct{}
+	engine gnet.Engine
+	ready  chan struct{}
+	addr   atomic.Pointer[net.TCPAddr]
+	// settled closes once Serve knows whether the server serves: ready,
+	// or bootErr says why not (settle).
+	settled    chan struct{}
+	settleOnce sync.Once
+	bootErr    error
 	// portCheck is portAlone, but for tests that play a second server
 	// binding the port between the two checks.
-	portCheck func(binds []string, port, loops int) error
+	portCheck func(binds []string, port, loops int) (string, error)
 	started   time.Time
 	shutdown  atomic.Bool
 	done      chan struct{}
@@ -108,7 +108,7 @@ func New(cfg Config, log *Logger) *Server {
 		log:       log,
 		ks:        db.NewKeyspace(cfg.Databases),
 		ready:     make(chan struct{}),
-		checked:   make(chan struct{}),
+		settled:   make(chan struct{}),
 		portCheck: portAlone,
 		done:      make(chan struct{}),
 		started:   time.Now(),
@@ -148,7 +148,9 @@ func (s *Server) config() Config {
 
 // Serve listens and runs the reactors until Shutdown; it then returns
 // ErrServerClosed.
-func (s *Server) Serve() error {
+func (s *Server) Serve() (err error) {
+	// Whatever stops Serve before the server is ready is why it never was.
+	defer func() { s.settle(err) }()
 	cfg := s.config()
 	// gnet reports a port in use as a failed setsockopt; ask first, so the
 	// error says what Redis says.
@@ -156,7 +158,6 @@ func (s *Server) Serve() error {
 	if err != nil {
 		return err
 	}
-	s.port = port
 	if err := s.loadData(); err != nil {
 		return fmt.Errorf("loop: loading the data: %w", err)
 	}
@@ -165,7 +166,7 @@ func (s *Server) Serve() error {
 	// restart the replica continues it with a partial resync.
 	defer s.stopReplication()
 	defer s.closePersistence()
-	h := &handler{srv: s}
+	h := &handler{srv: s, port: port}
 	stop := make(chan struct{})
 	defer close(stop)
 	go s.cron(stop)
@@ -213,26 +214,34 @@ func (s *Server) booted(eng gnet.Engine) {
 	}
 }
 
-// listening runs once every loop listens. It checks that no other server
-// shares the port (listen.go) and then opens for business; it returns false
-// when the server must stop instead.
-func (s *Server) listening() bool {
+// listening runs once every loop listens on port. It checks that no other
+// server shares the port (listen.go) and then opens for business; it
+// returns false when the server must stop instead.
+func (s *Server) listening(port int) bool {
 	cfg := s.config()
-	if err := s.portCheck(cfg.Bind, s.port, cfg.loops()); err != nil {
-		s.log.Warningf("Another server bound port %d as this one started: %v", s.port, err)
-		s.log.Warningf("Warning: Could not create server TCP listening socket %s:%d: bind: Address already in use", cfg.Bind[0], s.port)
-		s.bootErr = errListen(s.port)
-		close(s.checked)
+	if shared, err := s.portCheck(cfg.Bind, port, cfg.loops()); err != nil {
+		s.log.Warningf("Another server bound port %d as this one started: %v", port, err)
+		s.log.Warningf("Warning: Could not create server TCP listening socket %s:%d: bind: Address already in use", shared, port)
+		s.settle(errListen(port))
 		return false
 	}
-	s.log.Noticef("Ready to accept connections tcp")
+	s.log.Noticef("Ready to accept connections")
 	close(s.ready)
 	if host, port, ok := strings.Cut(cfg.ReplicaOf, " "); ok {
 		p, _ := strconv.Atoi(port)
 		s.startReplication(host, p)
 	}
-	close(s.checked)
+	s.settle(nil)
 	return true
+}
+
+// settle records, once, whether the server serves: err is nil once it is
+// ready, or why it never will be.
+func (s *Server) settle(err error) {
+	s.settleOnce.Do(func() {
+		s.bootErr = err
+		close(s.settled)
+	})
 }
 
 func sockaddrToTCP(sa unix.Sockaddr) *net.TCPAddr {
@@ -258,9 +267,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	select {
-	case <-s.ready:
+	case <-s.settled:
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+	if s.bootErr != nil {
+		return nil // it never served: Serve has returned, or is returning, why
 	}
 	return s.engine.Stop(ctx)
 }

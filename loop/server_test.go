@@ -174,20 +174,31 @@ func TestPortInUse(t *testing.T) {
 	cfg.Dir = t.TempDir()
 	var log strings.Builder
 	second := New(cfg, NewLogger(&log, LevelWarning))
+	serveRefused(t, second, &log, func() int { return cfg.Port })
+}
+
+// serveRefused runs s, which must fail to start on the port port gives
+// (asked once Serve has returned), with the two lines redis-server 7.0
+// logs for a port it cannot have, the second as Serve's error.
+func serveRefused(t *testing.T, s *Server, log *strings.Builder, port func() int) {
+	t.Helper()
 	served := make(chan error, 1)
-	go func() { served <- second.Serve() }()
+	go func() { served <- s.Serve() }()
 	select {
 	case err := <-served:
-		warning := fmt.Sprintf("# Warning: Could not create server TCP listening socket 127.0.0.1:%d: bind: Address already in use\n", cfg.Port)
+		warning := fmt.Sprintf("# Warning: Could not create server TCP listening socket 127.0.0.1:%d: bind: Address already in use\n", port())
 		if !strings.HasSuffix(log.String(), warning) {
 			t.Errorf("log %q does not end with %q", log.String(), warning)
 		}
-		if want := fmt.Sprintf("Failed listening on port %d (TCP), aborting.", cfg.Port); err == nil || err.Error() != want {
-			t.Fatalf("Serve on a port in use = %v; want %q", err, want)
+		if want := fmt.Sprintf("Failed listening on port %d (TCP), aborting.", port()); err == nil || err.Error() != want {
+			t.Fatalf("Serve = %v; want %q", err, want)
 		}
-	case <-second.Ready():
-		second.Shutdown(context.Background())
-		t.Fatal("a second server started on the port the first one holds")
+		if err := s.Shutdown(context.Background()); err != nil {
+			t.Fatalf("Shutdown of a server that never served: %v", err)
+		}
+	case <-s.Ready():
+		s.Shutdown(context.Background())
+		t.Fatal("the server became ready on a port another one holds")
 	case <-time.After(10 * time.Second):
 		t.Fatal("Serve neither failed nor became ready")
 	}
