@@ -86,12 +86,7 @@ func aofLauncher(o options, server int, policy string) launcher {
 // aofCells are the scenario's cells: SET at the smallest value size, at
 // -P 1 and -P 16 (with -quick, only -P 16 under everysec).
 func aofCells(o options) []cell {
-	var set *test
-	for i := range tests {
-		if tests[i].key == "set" {
-			set = &tests[i]
-		}
-	}
+	set := scenarioSET()
 	size := o.sizes[0]
 	if o.quick {
 		return []cell{newCell(o, set, 16, size)}
@@ -259,7 +254,7 @@ func (r *results) writeAOF(p *mdWriter) {
 	}
 	p.line("## With the append-only file (issue 5)")
 	p.line("")
-	p.line("`bench/aof.go`: redis-benchmark's SET (-c %d, the request counts of the SET rows above) against", r.opts.clients)
+	p.line("`bench/aof.go`: redis-benchmark's SET (-c %d, -n requests at -P 1, ten times as many at -P 16) against", r.opts.clients)
 	p.line("Redis and redis-fast with `appendonly yes` and the same `appendfsync`, the other AOF settings at")
 	p.line("their defaults, each server in a fresh directory of its own under %s (%s), next to", a.dir, fsType(a.dir))
 	p.line("redis-fast without persistence, the three back to back in each round, in an order that flips")

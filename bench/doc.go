@@ -72,8 +72,8 @@
 // replicas) and on redis-fast (redis-fast with redis-fast replicas), the
 // masters serving a sync without delay (repl-diskless-sync-delay 0). First, SET
 // throughput with 0, 1 and 2 replicas attached: redis-benchmark -t set with
-// the matrix's SET cells (-c, the request counts, -P 1 and 16, every value
-// size) against the master, on fresh servers for each combination, the
+// the matrix's SET cells (-c, -P 1 and 16, every value size; -n requests
+// at -P 1, ten times as many at -P 16) against the master, on fresh servers for each combination, the
 // replicas in sync before the run; besides requests/s it records the
 // master's CPU per request, the replicas' together, and the drain, how long
 // after redis-benchmark ends the last replica reaches the master's offset.

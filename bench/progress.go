@@ -50,10 +50,11 @@ func (p *progress) show(round, ci int, first bool, c cell, server string) {
 	}
 }
 
-// note prints a line of its own, outside the rewritten progress line.
+// note prints a line of its own, outside the rewritten progress line, with
+// the time so far.
 func (p *progress) note(format string, args ...any) {
 	p.done()
-	fmt.Fprintf(p.w, format+"\n", args...)
+	fmt.Fprintf(p.w, format+"  (%s elapsed)\n", append(args, p.elapsed())...)
 }
 
 // done ends the rewritten line.

@@ -103,7 +103,7 @@ func (o options) pubsubPhases() pubsubPhases {
 	if o.quick {
 		return pubsubPhases{throughput: 1500 * time.Millisecond, latency: 700 * time.Millisecond}
 	}
-	return pubsubPhases{throughput: 3 * time.Second, latency: 1500 * time.Millisecond}
+	return pubsubPhases{throughput: 2 * time.Second, latency: time.Second}
 }
 
 // runPubsub measures every scenario on Redis and redis-fast, rounds times

@@ -17,8 +17,9 @@ import (
 // replicas):
 //
 //   - SET throughput with 0, 1 and 2 replicas attached: redis-benchmark -t
-//     set with the matrix's SET parameters (-c, the same request counts, -P
-//     1 and 16, every value size) against the master, with replicas that
+//     set with the matrix's SET parameters (-c, -P 1 and 16, every value
+//     size; -n requests at -P 1, ten times as many at -P 16) against the
+//     master, with replicas that
 //     apply everything it writes. Each combination gets fresh servers, the
 //     replicas synced before the run starts. Besides requests/s it records
 //     the master's CPU per request, the replicas' (all of them together),
@@ -78,14 +79,10 @@ func replLauncher(l launcher) launcher {
 	}}
 }
 
-// setCells are the SET cells of the matrix, whatever -tests selects.
+// setCells are the SET cells of the matrix, whatever -tests selects, at
+// the light cells' request counts (scenarioSET).
 func setCells(o options) []cell {
-	var set *test
-	for i := range tests {
-		if tests[i].key == "set" {
-			set = &tests[i]
-		}
-	}
+	set := scenarioSET()
 	var cells []cell
 	for _, size := range o.sizes {
 		for _, p := range o.pipelines {
@@ -519,7 +516,8 @@ func (r *results) writeReplication(p *mdWriter) {
 	}
 	p.line("## Replication")
 	p.line("")
-	p.line("`bench/replication.go`: redis-benchmark's SET, with the parameters of the SET rows above,")
+	p.line("`bench/replication.go`: redis-benchmark's SET, with the -c, -P and sizes of the SET rows above")
+	p.line("(-n requests at -P 1, ten times as many at -P 16),")
 	p.line("against a master with 0, 1 and 2 replicas attached (Redis with Redis replicas, redis-fast with")
 	p.line("redis-fast replicas), fresh servers for each combination, the replicas in sync before the run.")
 	p.line("**CPU s/1M** is CPU per million requests of the master, then of all the replicas together;")

@@ -19,9 +19,14 @@ func TestWorthTrying(t *testing.T) {
 		want         bool
 	}{
 		{name: "idle stays", cur: 1, max: 2, recent: 0.1, idle: 1.8, rate: long},
-		{name: "long commands on a busy machine try", cur: 1, max: 2, recent: 0.5, idle: 0.1, rate: long, want: true},
-		{name: "short commands on a busy machine stay", cur: 1, max: 2, recent: 0.5, idle: 0.1, rate: short},
-		{name: "short commands with a core to spare try", cur: 1, max: 2, recent: 0.5, idle: 0.8, rate: short, want: true},
+		{name: "long commands on a busy machine try", cur: 1, max: 2, recent: 0.5, idle: 0, rate: long, want: true},
+		{name: "short commands on a busy machine stay", cur: 1, max: 2, recent: 0.5, idle: 0, rate: short},
+		{name: "one idle tick is not a busy machine", cur: 1, max: 2, recent: 0.5, idle: 0.09, rate: long},
+		{name: "long commands half busy on a quiet machine stay", cur: 1, max: 2, recent: 0.5, idle: 0.2, rate: long},
+		{name: "saturated on long commands tries", cur: 1, max: 2, recent: 0.8, idle: 0.2, rate: long * 1.6, want: true},
+		{name: "saturated on short commands with a core to spare tries", cur: 1, max: 2, recent: 0.8, idle: 0.8, rate: short, want: true},
+		{name: "saturated on short commands without a core to spare stays", cur: 1, max: 2, recent: 0.8, idle: 0.3, rate: short},
+		{name: "short commands half busy with a core to spare stay", cur: 1, max: 2, recent: 0.5, idle: 0.8, rate: short},
 		{name: "a light load with a core to spare stays", cur: 1, max: 2, recent: 0.25, idle: 1.5, rate: short},
 		{name: "never past the reactors", cur: 2, max: 2, recent: 1.9, idle: 2, rate: long},
 		{name: "busy counts per P", cur: 2, max: 4, recent: 0.5, idle: 2, rate: long},

@@ -19,19 +19,44 @@ import "time"
 // new trial, a window later, decides afresh, so that a load that changed
 // under a kept P does not keep a P that no longer pays.
 //
-// A load looks like one a P could help when the reactors are busy for a
-// fair part of the time (procsTryAt) and either its commands are long
+// A load looks like one a P could help in two cases. Either the reactors
+// are nearly saturated (procsTrySaturated) and its commands are long
 // (procsTryCommand each, on average) or a core sits idle
-// (procsIdleCores). Short commands on a busy machine are the small ones
-// whose cost is mostly the system calls around them, where a trial would
-// fail and cost a window at the worse count each time the load resumes.
+// (procsIdleCores): the work queues behind the one P. Or the reactors are
+// fairly busy (procsTryAt) on long commands while the machine has no core
+// idle (procsContended): something else runs, and two threads get a bigger
+// share of the cores than one. Short commands on a busy machine are the
+// small ones whose cost is mostly the system calls around them, where a
+// trial would fail and cost a window at the worse count each time the load
+// resumes.
+//
+// A load between the two, long commands keeping the reactors half busy on
+// an otherwise quiet machine, stays on its P without a trial. That is
+// SINTERCARD at -P 1: its 50 clients wait on their answers one at a time,
+// a second P made it 0-15% faster and doubled its p99, and a 100 ms
+// window of it on two shared cores varies by more than the bar, so the
+// trials that noise passed kept the P for seconds. Measured on 2 cores,
+// one P gave 1.45-1.66 times Redis's requests/s at Redis's p99; the tuner
+// trying a P gave 1.6 times at 1.4 times Redis's p99.
 
 // procsTrialGain is the rise in commands per second that keeps a tried P.
 const procsTrialGain = 0.3
 
-// procsTryAt is the busy fraction (per P) from which a P is worth trying:
-// below it the reactors mostly wait on their clients.
+// procsTryAt is the busy fraction (per P) from which a P is worth trying
+// on a machine with no idle core: below it the reactors mostly wait on
+// their clients.
 const procsTryAt = 0.3
+
+// procsTrySaturated is the busy fraction (per P) from which a P is worth
+// trying on a machine with cores to spare: SINTERCARD at -P 16 keeps one P
+// 0.87 busy, at -P 1 0.55, LPUSH of 1 KiB values at -P 16 0.75.
+const procsTrySaturated = 0.7
+
+// procsContended is the idle time, in cores, under which the machine has
+// no core to spare: not one idle tick in the load meter's window. One
+// tick (0.08 to 0.1 of a core over the window) is common on a quiet
+// machine with SINTERCARD at -P 1, a single tick's rounding.
+const procsContended = 0.05
 
 // procsTryCommand is the average time a command must run for a P to be
 // worth trying on a machine with no idle core: SINTERCARD over two
@@ -115,14 +140,18 @@ func (tr *procTrial) step(t *procTuner, l procLoad, now time.Time) bool {
 }
 
 // worthTrying says whether cur Ps (at most max) should try one more for
-// the load l: the reactors were fairly busy, on long commands or with a
-// core to spare.
+// the load l: the reactors were nearly saturated, on long commands or with
+// a core to spare; or fairly busy on long commands on a machine that other
+// work keeps busy.
 func worthTrying(cur, max int, l procLoad) bool {
 	if cur >= max || l.recent <= procsTryAt*float64(cur) {
 		return false
 	}
 	long := l.recent >= l.rate*procsTryCommand.Seconds()
-	return long || l.idle >= procsIdleCores
+	if l.recent >= procsTrySaturated*float64(cur) {
+		return long || l.idle >= procsIdleCores
+	}
+	return long && l.idle < procsContended
 }
 
 // holdFor starts the wait after a failed trial, each one twice as long as
