@@ -4,7 +4,7 @@
 //
 //	make bench          # the full matrix, under 10 minutes on 2 cores
 //	make bench-quick    # PING_MBULK, SET, GET, SINTERCARD at 3 bytes, under a minute
-//	go run ./bench [-quick] [-twin=false] [-rounds 3] [-n 25000] [-loops N] [-cpus 0:1]
+//	go run ./bench [-quick] [-twin=false] [-rounds 3] [-n 20000] [-loops N] [-cpus 0:1]
 //	               [-tests set,get,pubsub,replication,aof,bgsave] [-keys 1000000]
 //	               [-c 50] [-pubsub 1x100,10x100] [-out dir] [-server path]
 //

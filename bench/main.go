@@ -74,7 +74,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.loops, "loops", 0, "redis-fast's --loops, also given to the ceiling (0: their default, one per core)")
 	fs.StringVar(&o.cpus, "cpus", "", "pin with taskset: `servers:client` CPU lists, e.g. 0:1")
 	fs.IntVar(&o.rounds, "rounds", 3, "times each cell runs on each server")
-	fs.IntVar(&o.requests, "n", 25000, "requests of a light -P 1 cell; -P 16 cells run 10x as many, heavy tests fewer")
+	fs.IntVar(&o.requests, "n", 20000, "requests of a light -P 1 cell; -P 16 cells run 10x as many, heavy tests fewer")
 	fs.IntVar(&o.keys, "keys", 1000000, "keys loaded for the memory table, the replication full sync and the BGSAVE scenario; 0 skips them")
 	fs.IntVar(&o.clients, "c", 50, "redis-benchmark parallel connections")
 	fs.StringVar(&o.tests, "tests", "", "comma-separated `names` of the tests to run, from "+strings.Join(names, " "))

@@ -28,7 +28,7 @@ var light = cost{1, 1, 1, 1}
 
 // judged is SET's and GET's cost: light, except that their pipelined
 // cells, where the CPU-per-request targets are judged, get four times the
-// requests (a quarter of the cost), about a second on Redis. CPU time over
+// requests (a quarter of the cost), most of a second on Redis. CPU time over
 // a quarter of a second is noisy: two identical Redis servers' CPU per
 // request differed by a ratio of 0.72 to 1.04 per round at 250,000 SETs,
 // and of 0.94 to 1.04 at 1,000,000.
