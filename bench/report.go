@@ -300,6 +300,10 @@ func rateBound(s summary, withTwin bool) string {
 		b = append(b, fmt.Sprintf("the client bounds it. The ceiling, which answers without storing anything, "+
 			"ran at %s Redis's rate in the same rounds, and redis-fast at %s of the ceiling's.",
 			ratio(s.ceilingRatio), percent(s.ofCeiling)))
+		if busy := s.clientBusy[serverFast]; busy > 0 { // NaN or 0: not measured
+			b = append(b, fmt.Sprintf("redis-benchmark, one thread, was on a core %s of the time against redis-fast "+
+				"and %s against Redis.", percent(busy), percent(s.clientBusy[serverRedis])))
+		}
 	}
 	if withTwin && !math.IsNaN(s.twinRatio) {
 		b = append(b, fmt.Sprintf("Redis's twin ran at %s Redis's rate in the same rounds.", ratio(s.twinRatio)))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -67,12 +68,23 @@ func TestTwin(t *testing.T) {
 		t.Errorf("p99 target = %q; want the twin's tails beside redis-fast's", p99.measured)
 	}
 
-	// A missed rate target quotes the twin's rate beside the ceiling's.
+	// A missed rate target quotes the twin's rate beside the ceiling's,
+	// and how busy the client was, where that was measured.
 	miss := s
 	miss.ratio, miss.ofCeiling = 0.97, 0.99
 	if b := rateBound(miss, true); !strings.Contains(b, "the client bounds it") ||
+		strings.Contains(b, "on a core") ||
 		!strings.HasSuffix(b, "Redis's twin ran at 1.00x Redis's rate in the same rounds.") {
-		t.Errorf("rate bound = %q; want the client's bound and the twin's rate", b)
+		t.Errorf("rate bound = %q; want the client's bound and the twin's rate, and no client time", b)
+	}
+	busy := append([]sample(nil), samples...)
+	for i := range busy {
+		busy[i].wall, busy[i].client = time.Second, time.Duration(900+10*busy[i].server+10*busy[i].round)*time.Millisecond
+	}
+	miss.clientBusy = summarize(cells, busy)[0].clientBusy
+	if b := rateBound(miss, true); !strings.Contains(b, fmt.Sprintf("was on a core %s of the time against redis-fast and %s against Redis.",
+		percent(0.905+0.01*serverFast), percent(0.905+0.01*serverRedis))) {
+		t.Errorf("rate bound = %q; want the client's busy time against each server, the median of its rounds", b)
 	}
 	miss.ofCeiling = 0.80
 	if b := rateBound(miss, false); b != "" {

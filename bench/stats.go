@@ -27,6 +27,10 @@ type summary struct {
 	twinRatio, twinCPU, twinP99 float64
 	// procs are redis-fast's mean counts of Ps, one per round it ran.
 	procs []float64
+	// clientBusy is, per server, the median share of its runs' wall time
+	// that redis-benchmark, one thread, spent on a core: near 1, the
+	// client could not have asked any faster.
+	clientBusy [numServers]float64
 }
 
 // metric reads one figure from a successful sample.
@@ -35,6 +39,14 @@ type metric func(sample) float64
 func rpsOf(s sample) float64 { return s.rps }
 func p50Of(s sample) float64 { return s.p50 }
 func p99Of(s sample) float64 { return s.p99 }
+
+// clientBusyOf is the client's CPU time over the run's wall time.
+func clientBusyOf(s sample) float64 {
+	if s.wall <= 0 {
+		return math.NaN()
+	}
+	return s.client.Seconds() / s.wall.Seconds()
+}
 
 // cpuPerMillion returns a metric: seconds of server CPU per million requests.
 func cpuPerMillion(requests int) metric {
@@ -58,6 +70,7 @@ func summarize(cells []cell, samples []sample) []summary {
 			sum.p50[s] = median(values(runs[s], p50Of))
 			sum.p99[s] = median(values(runs[s], p99Of))
 			sum.cpuPerM[s] = median(values(runs[s], cpu))
+			sum.clientBusy[s] = median(values(runs[s], clientBusyOf))
 		}
 		sum.ratio = pairRatio(runs[serverFast], runs[serverRedis], rpsOf)
 		sum.ofCeiling = pairRatio(runs[serverFast], runs[serverCeiling], rpsOf)
