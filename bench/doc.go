@@ -73,10 +73,11 @@
 // masters serving a sync without delay (repl-diskless-sync-delay 0). First, SET
 // throughput with 0, 1 and 2 replicas attached: redis-benchmark -t set with
 // the matrix's SET cells (-c, -P 1 and 16, every value size; -n requests
-// at -P 1, ten times as many at -P 16) against the master, on fresh servers for each combination, the
-// replicas in sync before the run; besides requests/s it records the
-// master's CPU per request, the replicas' together, and the drain, how long
-// after redis-benchmark ends the last replica reaches the master's offset.
+// at -P 1, ten times as many at -P 16) against the master, on fresh
+// servers for each combination, the replicas in sync before the run;
+// besides requests/s it records the master's CPU per request, the
+// replicas' together, and the drain, how long after redis-benchmark ends
+// the last replica reaches the master's offset.
 // Second, a full sync: a master holding -keys keys (loaded as the memory
 // table loads them) and a fresh replica told REPLICAOF, timed until it
 // reports master_link_status:up with every key. The servers' order flips

@@ -19,12 +19,11 @@ import (
 //   - SET throughput with 0, 1 and 2 replicas attached: redis-benchmark -t
 //     set with the matrix's SET parameters (-c, -P 1 and 16, every value
 //     size; -n requests at -P 1, ten times as many at -P 16) against the
-//     master, with replicas that
-//     apply everything it writes. Each combination gets fresh servers, the
-//     replicas synced before the run starts. Besides requests/s it records
-//     the master's CPU per request, the replicas' (all of them together),
-//     and the drain: how long after redis-benchmark ends the last replica
-//     reaches the master's offset.
+//     master, with replicas that apply everything it writes. Each
+//     combination gets fresh servers, the replicas synced before the run
+//     starts. Besides requests/s it records the master's CPU per request,
+//     the replicas' (all of them together), and the drain: how long after
+//     redis-benchmark ends the last replica reaches the master's offset.
 //   - full sync: a master holding -keys keys (key:0000000 ..., 10-byte
 //     values, loaded as the memory table loads them), and a fresh replica
 //     told REPLICAOF; the time until it reports master_link_status:up with
