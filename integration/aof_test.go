@@ -728,7 +728,7 @@ func writeSmallAOF(t *testing.T) (dir, incr string, lastAt int) {
 	c.Do("SET", "a", "1")
 	c.Do("HSET", "b", "f", "v")
 	c.Do("BGREWRITEAOF")
-	waitRewriteDone(t, p.Addr(), 2)
+	waitRewriteDone(t, p.Addr(), 1)
 	c.Do("RPUSH", "l", "x", "y")
 	c.Do("SET", "c", "3")
 	_, incrs := aofFiles(t, dir)
@@ -897,7 +897,7 @@ func TestAOFRedisLoadsOurs(t *testing.T) {
 			p := startServerIn(t, dir, aofArgs("everysec", "--aof-use-rdb-preamble", preamble)...)
 			writeLoad(t, p.Addr(), seed, loadOptions{conns: 4, commands: 1500, dbs: 3})
 			dialRaw(t, p.Addr()).Do("BGREWRITEAOF")
-			waitRewriteDone(t, p.Addr(), 2)
+			waitRewriteDone(t, p.Addr(), 1)
 			writeLoad(t, p.Addr(), seed+1, loadOptions{conns: 4, commands: 1500, dbs: 3})
 			want := dumpDataset(t, p.Addr())
 			wantExp := expiries(t, p.Addr(), want)
@@ -1098,5 +1098,84 @@ func TestAOFWriteErrorRefusesWrites(t *testing.T) {
 	}
 	if !slices.Equal(ours, theirs) {
 		t.Errorf("replies differ:\nredis-fast   %q\nredis-server %q", ours, theirs)
+	}
+}
+
+// TestAOFRewriteCount: INFO's aof_rewrites counts the rewrites of the
+// server's life, as redis-server's does. The AOF a server creates when it
+// starts with appendonly yes is not one (redis-fast logs its files as
+// Redis does); BGREWRITEAOF is; and the count goes on across appendonly
+// turned off and on again, which rewrites once more.
+func TestAOFRewriteCount(t *testing.T) {
+	counts := func(p *process) []string {
+		rewrites := func() string { return info(t, p.Addr(), "persistence")["aof_rewrites"] }
+		c := dialRaw(t, p.Addr())
+		got := []string{rewrites()}
+		c.Do("BGREWRITEAOF")
+		waitRewriteDone(t, p.Addr(), 1)
+		got = append(got, rewrites())
+		c.Do("CONFIG", "SET", "appendonly", "no")
+		got = append(got, rewrites())
+		c.Do("CONFIG", "SET", "appendonly", "yes")
+		waitRewriteDone(t, p.Addr(), 2)
+		return append(got, rewrites())
+	}
+	ours := startServerIn(t, t.TempDir(), aofArgs("everysec")...)
+	defer ours.Stop()
+	got := counts(ours)
+	theirs := startRedisIn(t, t.TempDir(), "appendfsync everysec")
+	defer theirs.Stop()
+	want := counts(theirs)
+	if !slices.Equal(got, want) || got[0] != "0" {
+		t.Errorf("aof_rewrites at start, after BGREWRITEAOF, appendonly off, on again: redis-fast %q, redis-server %q",
+			got, want)
+	}
+	for _, line := range []string{"Creating AOF base file appendonly.aof.1.base.rdb on server start",
+		"Creating AOF incr file appendonly.aof.1.incr.aof on server start"} {
+		if !strings.Contains(ours.Log(), line) {
+			t.Errorf("redis-fast's log lacks %q:\n%s", line, ours.Log())
+		}
+	}
+}
+
+// TestAOFRewriteFailuresInARow: aof_rewrites_consecutive_failures counts
+// the failed rewrites since the last one that succeeded, as its name says
+// and as Redis resets it; a rewrite that cannot write its base fails and
+// leaves the AOF as it was.
+func TestAOFRewriteFailuresInARow(t *testing.T) {
+	dir := t.TempDir()
+	p := startServerIn(t, dir, aofArgs("everysec")...)
+	defer p.Stop()
+	c := dialRaw(t, p.Addr())
+	c.Do("SET", "k", "v")
+	// The next base is written under this name first; a link into a
+	// directory that does not exist makes creating it fail.
+	blocker := filepath.Join(aofDir(dir), "appendonly.aof.2.base.rdb.tmp")
+	if err := os.Symlink(filepath.Join(dir, "missing", "base"), blocker); err != nil {
+		t.Fatal(err)
+	}
+	failures := func() string {
+		return info(t, p.Addr(), "persistence")["aof_rewrites_consecutive_failures"]
+	}
+	for want := 1; want <= 2; want++ {
+		c.Do("BGREWRITEAOF")
+		waitFor(t, fmt.Sprintf("rewrite failure %d", want), func() (bool, string) {
+			got := failures()
+			return got == strconv.Itoa(want), "aof_rewrites_consecutive_failures:" + got
+		})
+	}
+	if st := info(t, p.Addr(), "persistence")["aof_last_bgrewrite_status"]; st != "err" {
+		t.Errorf("aof_last_bgrewrite_status after failed rewrites: %q, want err", st)
+	}
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	c.Do("BGREWRITEAOF")
+	waitRewriteDone(t, p.Addr(), 3)
+	if got := failures(); got != "0" {
+		t.Errorf("aof_rewrites_consecutive_failures after a rewrite that succeeded: %s, want 0", got)
+	}
+	if got := c.Do("GET", "k"); got != "$1\r\nv\r\n" {
+		t.Errorf("GET k after the rewrites = %q", got)
 	}
 }

@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -25,7 +26,11 @@ type persistState struct {
 	lastRewriteOK  bool
 	lastRewriteDur time.Duration
 	rewriteStarted time.Time
-	rewriteFails   int64
+	rewriteFails   int64 // in a row: a rewrite that succeeds clears it
+	// rewrites counts the rewrites that ended, for the server's life: as
+	// Redis's aof_rewrites, it goes on across appendonly turned off and
+	// on, and the files an AOF starts with are not a rewrite.
+	rewrites int64
 }
 
 // aofDir is where the AOF lives: dir/appenddirname.
@@ -65,7 +70,7 @@ func (s *Server) loadData() error {
 		s.log.Noticef("DB loaded from append only file: %.3f seconds", time.Since(began).Seconds())
 		return s.openAOF(man, 0)
 	}
-	return s.createAOF()
+	return s.createAOFOnStart()
 }
 
 // replay runs one command read from the AOF through the dispatcher, as a
@@ -113,13 +118,43 @@ func (s *Server) openAOF(man *aof.Manifest, start int64) error {
 	return nil
 }
 
-// createAOF makes a new AOF from the dataset as it is (none on disk yet, or
-// appendonly turned on at run time): a rewrite whose base is the snapshot.
+// createAOFOnStart makes the AOF of a server that starts with appendonly
+// yes and none on disk: its first base and incremental file, logged as
+// Redis logs them. Redis does not count that as a rewrite (aof_rewrites
+// stays 0), so neither does this.
+func (s *Server) createAOFOnStart() error {
+	if err := s.openAOF(nil, s.ks.Log.Offset()); err != nil {
+		return err
+	}
+	preamble := s.config().AOFUseRDBPreamble
+	base, incr, err := s.aofWriter().Create(s.ks, s.snapshotNow(), preamble, s.aofBaseWriter(preamble))
+	if err != nil {
+		return err
+	}
+	s.log.Noticef("Creating AOF base file %s on server start", base)
+	s.log.Noticef("Creating AOF incr file %s on server start", incr)
+	return nil
+}
+
+// createAOF makes a new AOF from the dataset as it is, when appendonly is
+// turned on at run time: a rewrite whose base is the snapshot.
 func (s *Server) createAOF() error {
 	if err := s.openAOF(nil, s.ks.Log.Offset()); err != nil {
 		return err
 	}
 	return s.rewriteAOF()
+}
+
+// aofBaseWriter writes an AOF base: with aof-use-rdb-preamble, an RDB
+// file, smaller and faster to load than the commands that would rebuild
+// the same data.
+func (s *Server) aofBaseWriter(preamble bool) aof.BaseWriter {
+	if !preamble {
+		return aof.WriteRESPBase
+	}
+	return func(out io.Writer, snap *db.Snapshot) error {
+		return s.writeRDB(out, snap, rdbAux{aofBase: true})
+	}
 }
 
 // rewriteAOF rewrites the AOF now, on the calling goroutine.
@@ -129,24 +164,24 @@ func (s *Server) rewriteAOF() error {
 		return fmt.Errorf("aof: appendonly is off")
 	}
 	s.persist.mu.Lock()
-	s.persist.rewriteStarted = time.Now()
-	s.persist.mu.Unlock()
-	// aof-use-rdb-preamble: the base is an RDB file, smaller and faster to
-	// load than the commands that would rebuild the same data.
-	preamble := s.config().AOFUseRDBPreamble
-	base := aof.WriteRESPBase
-	if preamble {
-		base = func(out io.Writer, snap *db.Snapshot) error {
-			return s.writeRDB(out, snap, rdbAux{aofBase: true})
-		}
+	if s.persist.rewriteStarted.IsZero() { // else one runs, and this one will not
+		s.persist.rewriteStarted = time.Now()
 	}
-	err := w.Rewrite(s.ks, s.snapshotNow(), preamble, base)
+	s.persist.mu.Unlock()
+	preamble := s.config().AOFUseRDBPreamble
+	err := w.Rewrite(s.ks, s.snapshotNow(), preamble, s.aofBaseWriter(preamble))
+	if errors.Is(err, aof.ErrRewriteRunning) {
+		return err // the one that runs keeps the figures
+	}
 	s.persist.mu.Lock()
 	s.persist.lastRewriteOK = err == nil
 	s.persist.lastRewriteDur = time.Since(s.persist.rewriteStarted)
 	s.persist.rewriteStarted = time.Time{}
+	s.persist.rewrites++
 	if err != nil {
 		s.persist.rewriteFails++
+	} else {
+		s.persist.rewriteFails = 0
 	}
 	s.persist.mu.Unlock()
 	if err != nil {
@@ -311,8 +346,9 @@ func (s *Server) infoPersistenceAOF(b *infoWriter) {
 	w := s.aofWriter()
 	s.persist.mu.Lock()
 	ok, dur, started, fails := s.persist.lastRewriteOK, s.persist.lastRewriteDur, s.persist.rewriteStarted, s.persist.rewriteFails
+	rewrites := s.persist.rewrites
 	s.persist.mu.Unlock()
-	enabled, rewriting, rewrites := 0, 0, int64(0)
+	enabled, rewriting := 0, 0
 	var st aof.Status
 	st.WriteOK = true
 	if w != nil {
@@ -320,7 +356,6 @@ func (s *Server) infoPersistenceAOF(b *infoWriter) {
 		if w.Rewriting() {
 			rewriting = 1
 		}
-		rewrites = w.Rewrites()
 		st = w.Status()
 	}
 	lastSec, curSec := int64(-1), int64(-1)

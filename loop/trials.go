@@ -37,7 +37,7 @@ import "time"
 // window of it on two shared cores varies by more than the bar, so the
 // trials that noise passed kept the P for seconds. Measured on 2 cores,
 // one P gave 1.45-1.66 times Redis's requests/s at Redis's p99; the tuner
-// trying a P gave 1.6 times at 1.4 times Redis's p99.
+// trying a P gave 1.45-1.6 times at 1.4 times Redis's p99.
 
 // procsTrialGain is the rise in commands per second that keeps a tried P.
 const procsTrialGain = 0.3

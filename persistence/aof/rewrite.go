@@ -19,8 +19,28 @@ type BaseWriter func(out io.Writer, snap *db.Snapshot) error
 // then switches the manifest to the new base and removes the old files.
 // It blocks until done; the server runs it on its own goroutine.
 func (w *Writer) Rewrite(ks *db.Keyspace, now int64, rdb bool, base BaseWriter) error {
+	_, err := w.rewrite(ks, now, rdb, base)
+	return err
+}
+
+// Create writes the first base of an AOF opened without a manifest, as
+// Rewrite does, and returns the names of the base and of the incremental
+// file that follows it, which Redis logs when it creates the AOF of a
+// server that starts with one.
+func (w *Writer) Create(ks *db.Keyspace, now int64, rdb bool, base BaseWriter) (baseFile, incrFile string, err error) {
+	next, err := w.rewrite(ks, now, rdb, base)
+	if err != nil {
+		return "", "", err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return next.name, w.incr.name, nil
+}
+
+// rewrite is Rewrite and Create: it returns the new base.
+func (w *Writer) rewrite(ks *db.Keyspace, now int64, rdb bool, base BaseWriter) (fileInfo, error) {
 	if !w.rewriting.CompareAndSwap(false, true) {
-		return ErrRewriteRunning
+		return fileInfo{}, ErrRewriteRunning
 	}
 	defer w.rewriting.Store(false)
 	var switched chan struct{}
@@ -35,21 +55,21 @@ func (w *Writer) Rewrite(ks *db.Keyspace, now int64, rdb bool, base BaseWriter) 
 		w.mu.Unlock()
 	})
 	if err != nil {
-		return fmt.Errorf("aof: rewrite: %w", err)
+		return fileInfo{}, fmt.Errorf("aof: rewrite: %w", err)
 	}
 	w.mu.Lock()
 	seq, _ := w.man.nextSeqs()
 	w.mu.Unlock()
 	next := fileInfo{name: baseName(w.prefix, seq, rdb), seq: seq, kind: typeBase}
 	if err := w.writeBase(next.name, snap, base); err != nil {
-		return err
+		return fileInfo{}, err
 	}
 	select {
 	case <-switched:
 	case <-time.After(time.Minute):
-		return fmt.Errorf("aof: rewrite: the writer did not reach the snapshot's offset")
+		return fileInfo{}, fmt.Errorf("aof: rewrite: the writer did not reach the snapshot's offset")
 	}
-	return w.installBase(next)
+	return next, w.installBase(next)
 }
 
 // writeBase writes the new base under a temporary name, fsyncs it and
