@@ -25,11 +25,12 @@ type persistState struct {
 	waiting        []*client  // replies held for appendfsync always
 	lastRewriteOK  bool
 	lastRewriteDur time.Duration
-	rewriteStarted time.Time
-	rewriteFails   int64 // in a row: a rewrite that succeeds clears it
-	// rewrites counts the rewrites that ended, for the server's life: as
-	// Redis's aof_rewrites, it goes on across appendonly turned off and
-	// on, and the files an AOF starts with are not a rewrite.
+	rewriteStarted time.Time // of the latest rewrite begun
+	rewriting      int       // rewrites begun and not ended
+	rewriteFails   int64     // in a row: a rewrite that succeeds clears it
+	// rewrites counts the rewrites begun, for the server's life: as Redis's
+	// aof_rewrites, it goes on across appendonly turned off and on, and the
+	// files an AOF starts with are not a rewrite.
 	rewrites int64
 }
 
@@ -142,7 +143,7 @@ func (s *Server) createAOF() error {
 	if err := s.openAOF(nil, s.ks.Log.Offset()); err != nil {
 		return err
 	}
-	return s.rewriteAOF()
+	return s.rewriteAOF(s.beginRewrite(true))
 }
 
 // aofBaseWriter writes an AOF base: with aof-use-rdb-preamble, an RDB
@@ -157,27 +158,37 @@ func (s *Server) aofBaseWriter(preamble bool) aof.BaseWriter {
 	}
 }
 
-// rewriteAOF rewrites the AOF now, on the calling goroutine.
-func (s *Server) rewriteAOF() error {
-	w := s.aofWriter()
-	if w == nil {
-		return fmt.Errorf("aof: appendonly is off")
-	}
+// beginRewrite marks an AOF rewrite begun, as Redis does when it forks
+// the rewrite's child, before BGREWRITEAOF answers: from here INFO counts
+// it and shows it in progress. It returns when it began, or the zero time
+// when another runs; but a new AOF needs its first base whatever runs
+// (an earlier rewrite of the AOF appendonly no closed, which Redis would
+// have killed), and force begins one anyway. A rewrite begun must be
+// ended by rewriteAOF.
+func (s *Server) beginRewrite(force bool) time.Time {
 	s.persist.mu.Lock()
-	if s.persist.rewriteStarted.IsZero() { // else one runs, and this one will not
-		s.persist.rewriteStarted = time.Now()
+	defer s.persist.mu.Unlock()
+	if s.persist.rewriting > 0 && !force {
+		return time.Time{}
 	}
-	s.persist.mu.Unlock()
-	preamble := s.config().AOFUseRDBPreamble
-	err := w.Rewrite(s.ks, s.snapshotNow(), preamble, s.aofBaseWriter(preamble))
-	if errors.Is(err, aof.ErrRewriteRunning) {
-		return err // the one that runs keeps the figures
-	}
-	s.persist.mu.Lock()
-	s.persist.lastRewriteOK = err == nil
-	s.persist.lastRewriteDur = time.Since(s.persist.rewriteStarted)
-	s.persist.rewriteStarted = time.Time{}
+	s.persist.rewriting++
 	s.persist.rewrites++
+	s.persist.rewriteStarted = time.Now()
+	return s.persist.rewriteStarted
+}
+
+// rewriteAOF runs the rewrite begun at started, on the calling goroutine,
+// and ends it.
+func (s *Server) rewriteAOF(started time.Time) error {
+	err := errors.New("aof: appendonly is off")
+	if w := s.aofWriter(); w != nil {
+		preamble := s.config().AOFUseRDBPreamble
+		err = w.Rewrite(s.ks, s.snapshotNow(), preamble, s.aofBaseWriter(preamble))
+	}
+	s.persist.mu.Lock()
+	s.persist.rewriting--
+	s.persist.lastRewriteOK = err == nil
+	s.persist.lastRewriteDur = time.Since(started)
 	if err != nil {
 		s.persist.rewriteFails++
 	} else {
@@ -290,18 +301,19 @@ func (s *Server) releaseSynced(offset int64) {
 
 // BGREWRITEAOF
 func cmdBgrewriteaof(s *Server, cl *client, argv [][]byte) {
-	w := s.aofWriter()
-	switch {
-	case w != nil && w.Rewriting():
-		cl.w.Error("ERR Background append only file rewriting already in progress")
-	case w == nil:
+	if s.aofWriter() == nil {
 		// Redis writes a fresh AOF even with appendonly off; here the AOF
 		// exists only while it is on.
 		cl.w.Error("ERR Background append only file rewriting needs appendonly yes")
-	default:
-		go s.rewriteAOF()
-		cl.w.Simple("Background append only file rewriting started")
+		return
 	}
+	started := s.beginRewrite(false)
+	if started.IsZero() {
+		cl.w.Error("ERR Background append only file rewriting already in progress")
+		return
+	}
+	go s.rewriteAOF(started)
+	cl.w.Simple("Background append only file rewriting started")
 }
 
 // maybeRewriteAOF applies auto-aof-rewrite-percentage and -min-size; the
@@ -309,9 +321,12 @@ func cmdBgrewriteaof(s *Server, cl *client, argv [][]byte) {
 func (s *Server) maybeRewriteAOF() {
 	w := s.aofWriter()
 	cfg := s.config()
-	if w != nil && w.NeedsRewrite(int64(cfg.AutoAOFRewritePercentage), cfg.AutoAOFRewriteMinSize) {
+	if w == nil || !w.NeedsRewrite(int64(cfg.AutoAOFRewritePercentage), cfg.AutoAOFRewriteMinSize) {
+		return
+	}
+	if started := s.beginRewrite(false); !started.IsZero() {
 		s.log.Noticef("Starting automatic rewriting of AOF on growth")
-		go s.rewriteAOF()
+		go s.rewriteAOF(started)
 	}
 }
 
@@ -346,23 +361,23 @@ func (s *Server) infoPersistenceAOF(b *infoWriter) {
 	w := s.aofWriter()
 	s.persist.mu.Lock()
 	ok, dur, started, fails := s.persist.lastRewriteOK, s.persist.lastRewriteDur, s.persist.rewriteStarted, s.persist.rewriteFails
-	rewrites := s.persist.rewrites
+	rewrites, running := s.persist.rewrites, s.persist.rewriting > 0
 	s.persist.mu.Unlock()
 	enabled, rewriting := 0, 0
+	if running {
+		rewriting = 1
+	}
 	var st aof.Status
 	st.WriteOK = true
 	if w != nil {
 		enabled = 1
-		if w.Rewriting() {
-			rewriting = 1
-		}
 		st = w.Status()
 	}
 	lastSec, curSec := int64(-1), int64(-1)
 	if rewrites > 0 || fails > 0 {
 		lastSec = int64(dur.Seconds())
 	}
-	if !started.IsZero() {
+	if running {
 		curSec = int64(time.Since(started).Seconds())
 	}
 	status := func(good bool) string {

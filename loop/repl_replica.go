@@ -398,7 +398,7 @@ func (l *masterLink) fullSync(r *bufio.Reader, reply string) error {
 		if err := s.openAOF(nil, offset); err != nil {
 			s.log.Warningf("Reopening the AOF after the sync: %v", err)
 		} else {
-			go s.rewriteAOF()
+			go s.rewriteAOF(s.beginRewrite(true))
 		}
 	}
 	return nil

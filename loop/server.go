@@ -380,6 +380,12 @@ func (s *Server) resetStats() {
 	s.slowlog.mu.Lock()
 	s.slowlog.entries = nil
 	s.slowlog.mu.Unlock()
+	s.rdb.mu.Lock()
+	s.rdb.saves = 0
+	s.rdb.mu.Unlock()
+	s.persist.mu.Lock()
+	s.persist.rewrites, s.persist.rewriteFails = 0, 0
+	s.persist.mu.Unlock()
 }
 
 // closeIdleClients closes the connections idle for longer than the timeout

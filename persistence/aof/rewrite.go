@@ -128,15 +128,11 @@ func (w *Writer) installBase(next fileInfo) error {
 	err := w.saveManifest()
 	w.baseSize, w.incrSize = w.sizes()
 	w.sizeAtRew = w.baseSize + w.incrSize
-	w.rewrites.Add(1)
 	return err
 }
 
 // Rewriting reports whether a rewrite runs.
 func (w *Writer) Rewriting() bool { return w.rewriting.Load() }
-
-// Rewrites returns how many rewrites have completed.
-func (w *Writer) Rewrites() int64 { return w.rewrites.Load() }
 
 // NeedsRewrite applies auto-aof-rewrite-percentage and -min-size: the AOF
 // has grown past min bytes and by pct percent since the last rewrite.

@@ -80,7 +80,6 @@ type Writer struct {
 	lastStamp   int64
 
 	rewriting atomic.Bool
-	rewrites  atomic.Int64
 	synced    atomic.Int64 // log offset covered by an fsync
 	delayed   atomic.Int64 // fsyncs slower than delayedFsync
 	stop      chan struct{}

@@ -227,6 +227,7 @@ func TestRewriteCrash(t *testing.T) {
 		})
 		rewrites := make(chan error, 1)
 		stopRewrites := make(chan struct{})
+		var done int // rewrites completed, read after <-rewrites
 		go func() {
 			for {
 				select {
@@ -239,6 +240,7 @@ func TestRewriteCrash(t *testing.T) {
 					rewrites <- err
 					return
 				}
+				done++
 			}
 		}()
 		reached := make(chan struct{})
@@ -258,7 +260,7 @@ func TestRewriteCrash(t *testing.T) {
 		hookMu.Unlock()
 		k := r.verify(base, last)
 		t.Logf("life %d: %d rewrites, %d crash images checked; %d commands run, %d survived the last crash",
-			life, r.w.Rewrites(), len(points)+1, last.produced, k)
+			life, done, len(points)+1, last.produced, k)
 		r.settle()
 		r.close()
 		base = append(base, r.hist.cmds[:k]...)
