@@ -203,8 +203,14 @@ func TestReplMasterRestartShiftsItsID(t *testing.T) {
 	r := startReplica(t, m.Addr())
 	writeLoad(t, m.Addr(), seed(t), loadOptions{conns: 1, commands: 100, dbs: 1})
 	waitInSync(t, m, r)
-	old := info(t, m.Addr(), "replication")
+	// A master PINGs its replicas every repl-ping-replica-period, and the
+	// PING moves its offset: read it once no replica is left to ping.
 	r.Stop()
+	waitFor(t, "the master sees its replica gone", func() (bool, string) {
+		n := info(t, m.Addr(), "replication")["connected_slaves"]
+		return n == "0", "connected_slaves:" + n
+	})
+	old := info(t, m.Addr(), "replication")
 	m.Stop() // SIGTERM: with a save point set, the dump is written
 	if _, err := os.Stat(filepath.Join(dir, "dump.rdb")); err != nil {
 		t.Fatal(err)
