@@ -86,19 +86,38 @@ func writeFile(path string, write func(io.Writer) error) error {
 func (r *results) writeRuns(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"round", "test", "pipeline", "size", "server", "requests", "status",
-		"rps", "avg_ms", "p50_ms", "p99_ms", "server_cpu_s", "client_cpu_s", "wall_s", "server_procs", "message"})
+		"rps", "avg_ms", "p50_ms", "p99_ms", "server_cpu_s", "client_cpu_s", "wall_s", "others_cpu_s", "server_procs", "gc_cycles", "sched_waits_ge_1ms", "message"})
 	for _, s := range r.samples {
 		c := r.cells[s.cell]
 		cw.Write([]string{strconv.Itoa(s.round + 1), c.test.name, strconv.Itoa(c.pipeline),
 			strconv.Itoa(c.size), serverNames[s.server], strconv.Itoa(c.requests), s.status,
 			num(s.rps), num(s.avg), num(s.p50), num(s.p99),
-			num(s.cpu.Seconds()), num(s.client.Seconds()), num(s.wall.Seconds()), procsText(s.procs), s.msg})
+			num(s.cpu.Seconds()), num(s.client.Seconds()), num(s.wall.Seconds()), othersText(s.others), procsText(s.procs), runtimeCount(s, s.goRuntime.gcCycles),
+			runtimeCount(s, s.goRuntime.longWaits), s.msg})
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// othersText is the rest of the machine's CPU time in a run, empty where
+// it was not read.
+func othersText(d time.Duration) string {
+	if d < 0 {
+		return ""
+	}
+	return num(d.Seconds())
+}
+
+// runtimeCount is one of redis-fast's Go runtime counts of a run, empty
+// where it was not read.
+func runtimeCount(s sample, n int64) string {
+	if !s.goRuntime.read {
+		return ""
+	}
+	return strconv.FormatInt(n, 10)
+}
 
 // procsRange is a cell's mean counts of Ps, round by round ("1.0 / 1.6 /
 // 1.0"), one figure when every round had the same, "-" when unknown.
@@ -464,6 +483,10 @@ func (r *results) writeLatency(p *mdWriter) {
 		cols = append(cols, ratioColumn("twin p99 ratio", func(s summary) float64 { return s.twinP99 }))
 	}
 	r.writeTable(p, cols)
+	if t := r.tailRuns().String(); t != "" {
+		p.line("")
+		p.line("%s", t)
+	}
 }
 
 func (r *results) writeMemory(p *mdWriter) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -118,3 +119,49 @@ func TestTwin(t *testing.T) {
 }
 
 func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+
+// TestTailRuns: redis-fast's -P 1 runs split at 1.5x Redis's p99 in the
+// same round, and each side counts its runs with a garbage collection or a
+// long wait in the run queue; pipelined runs and runs without INFO are left
+// out.
+func TestTailRuns(t *testing.T) {
+	cells := []cell{{test: &tests[0], pipeline: 1, size: 3, requests: 1000},
+		{test: &tests[0], pipeline: 16, size: 3, requests: 1000}}
+	run := func(ci, round, server int, p99 float64, gc, waits int64, read bool) sample {
+		s := sample{round: round, cell: ci, server: server, status: statusOK, figures: figures{p99: p99},
+			wall: time.Second, others: time.Duration(p99 * float64(100*time.Millisecond))}
+		s.goRuntime.read, s.goRuntime.gcCycles, s.goRuntime.longWaits = read, gc, waits
+		return s
+	}
+	r := &results{cells: cells, samples: []sample{
+		run(0, 0, serverRedis, 1.0, 0, 0, false),
+		run(0, 0, serverFast, 2.0, 1, 0, true), // over, with a GC
+		run(0, 1, serverRedis, 1.0, 0, 0, false),
+		run(0, 1, serverFast, 1.4, 0, 3, true), // under, with long waits
+		run(0, 2, serverRedis, 1.0, 0, 0, false),
+		run(0, 2, serverFast, 1.6, 0, 0, true), // over, neither
+		run(0, 3, serverRedis, 1.0, 0, 0, false),
+		run(0, 3, serverFast, 9.0, 1, 1, false), // INFO not read
+		run(1, 0, serverRedis, 1.0, 0, 0, false),
+		run(1, 0, serverFast, 9.0, 1, 1, true), // pipelined
+	}}
+	got := r.tailRuns()
+	want := tailRuns{over: 2, under: 1, overGC: 1, underGC: 0, overWaits: 0, underWaits: 1,
+		overOthers: []float64{0.2, 0.16}, underOthers: []float64{0.14}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("tailRuns = %+v; want %+v", got, want)
+	}
+	for _, part := range []string{"Of redis-fast's 3 runs at -P 1, 2 had a p99 over 1.5x",
+		"during 1 of 2 (50%) of those and 0 of 1 (0%) of the others",
+		"during 0 of 2 (0%) of those and 1 of 1 (100%) of the others",
+		"took a median 18% of a core during those runs, 14% during the others"} {
+		if !strings.Contains(got.String(), part) {
+			t.Errorf("the paragraph lacks %q:\n%s", part, got)
+		}
+	}
+	var report strings.Builder
+	r.writeLatency(&mdWriter{w: &report})
+	if !strings.Contains(report.String(), "(50%)") || strings.Contains(report.String(), "%!") {
+		t.Errorf("the latency section does not carry the paragraph intact:\n%s", report.String())
+	}
+}

@@ -23,10 +23,22 @@ type sample struct {
 	cpu    time.Duration // the server's CPU time during the run
 	client time.Duration // redis-benchmark's own CPU time
 	wall   time.Duration // how long the run took
+	// others is the CPU time the rest of the machine took during the run:
+	// every core's busy time less the server's and the client's (to the
+	// 10 ms of /proc/stat's counters); -1 when it could not be read.
+	others time.Duration
 	// procs is how many Ps redis-fast ran with, on average over the run
 	// (INFO server's gomaxprocs_seconds before and after); 0 for the
 	// other servers, or when it could not be read.
-	procs  float64
+	procs float64
+	// goRuntime: redis-fast's garbage collections during the run, and its
+	// goroutines' waits in the run queue of a millisecond or more (the
+	// runtime samples about one wait in eight); read is false for the
+	// other servers, or when INFO could not be read.
+	goRuntime struct {
+		read                bool
+		gcCycles, longWaits int64
+	}
 	status string
 	msg    string
 }
@@ -154,14 +166,23 @@ func (r *runner) measure(ctx context.Context, round, ci, s int) sample {
 		smp.status, smp.msg = statusFailed, r.stuck[s]
 		return smp
 	}
-	procsBefore, atBefore := procSeconds(s, p)
+	rtBefore := readGoRuntime(s, p)
 	start := time.Now()
+	busyBefore, errBusy1 := machineBusy()
 	before, err1 := p.cpuTime()
 	f, client, err := runBenchmark(ctx, r.clientCPUs, c.args(p.port, r.o.clients))
 	after, err2 := p.cpuTime()
+	busyAfter, errBusy2 := machineBusy()
 	smp.client, smp.wall = client, time.Since(start)
-	if procsAfter, atAfter := procSeconds(s, p); atBefore > 0 && atAfter > atBefore {
-		smp.procs = (procsAfter - procsBefore) / (atAfter - atBefore)
+	smp.others = -1
+	if errBusy1 == nil && errBusy2 == nil && err1 == nil && err2 == nil {
+		smp.others = max(0, busyAfter-busyBefore-(after-before)-client)
+	}
+	if rtAfter := readGoRuntime(s, p); rtBefore.ok && rtAfter.ok && rtAfter.at > rtBefore.at {
+		smp.procs = (rtAfter.procSeconds - rtBefore.procSeconds) / (rtAfter.at - rtBefore.at)
+		smp.goRuntime.read = true
+		smp.goRuntime.gcCycles = rtAfter.gcCycles - rtBefore.gcCycles
+		smp.goRuntime.longWaits = rtAfter.longWaits - rtBefore.longWaits
 	}
 	var u *unsupportedError
 	if errors.As(err, &u) {
@@ -186,25 +207,48 @@ func (r *runner) measure(ctx context.Context, round, ci, s int) sample {
 	return smp
 }
 
-// procSeconds reads redis-fast's gomaxprocs_seconds (INFO server), its
-// count of Ps added up over time, and the server's clock (server_time_usec)
-// in seconds: the same clock at both ends of a run, however long the INFO
-// took to reach it. Both are 0 for the other servers, and when they cannot
-// be read.
-func procSeconds(server int, p *process) (procs, at float64) {
+// goRuntimeReading is what redis-fast's INFO server says of its Go
+// runtime at one moment.
+type goRuntimeReading struct {
+	ok bool
+	// procSeconds is gomaxprocs_seconds, its count of Ps added up over
+	// time; at is the server's clock (server_time_usec) in seconds: the
+	// same clock at both ends of a run, however long the INFO took to
+	// reach it.
+	procSeconds, at float64
+	// gcCycles is go_gc_cycles; longWaits is go_sched_waits' count of waits
+	// of a millisecond or more.
+	gcCycles, longWaits int64
+}
+
+// readGoRuntime reads redis-fast's runtime figures; ok is false for the
+// other servers, and when they cannot be read.
+func readGoRuntime(server int, p *process) goRuntimeReading {
 	if server != serverFast {
-		return 0, 0
+		return goRuntimeReading{}
 	}
 	f, err := infoFields(p.port, "server")
 	if err != nil {
-		return 0, 0
+		return goRuntimeReading{}
 	}
 	procs, err1 := strconv.ParseFloat(f["gomaxprocs_seconds"], 64)
 	usec, err2 := strconv.ParseFloat(f["server_time_usec"], 64)
-	if err1 != nil || err2 != nil {
-		return 0, 0
+	cycles, err3 := strconv.ParseInt(f["go_gc_cycles"], 10, 64)
+	waits, err4 := strconv.ParseInt(listField(f["go_sched_waits"], "ge_1000us"), 10, 64)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		return goRuntimeReading{}
 	}
-	return procs, usec / 1e6
+	return goRuntimeReading{ok: true, procSeconds: procs, at: usec / 1e6, gcCycles: cycles, longWaits: waits}
+}
+
+// listField is one value of an INFO field of the form "a=1,b=2".
+func listField(v, name string) string {
+	for _, kv := range strings.Split(v, ",") {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == name {
+			return val
+		}
+	}
+	return ""
 }
 
 // lastLine is the last non-empty line of a log.

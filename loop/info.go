@@ -118,6 +118,7 @@ func (s *Server) infoServer(b *infoWriter) {
 	b.field("event_loops", cfg.loops())
 	b.field("gomaxprocs", s.procs.Load())
 	b.field("gomaxprocs_seconds", strconv.FormatFloat(s.tuner.procTime(now), 'f', 3, 64))
+	infoGoRuntime(b)
 }
 
 func (s *Server) infoClients(b *infoWriter) {
