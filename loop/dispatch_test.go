@@ -102,3 +102,20 @@ func BenchmarkDispatchGet(b *testing.B)  { benchmarkDispatch(b, "GET", "key:500"
 func BenchmarkDispatchSet(b *testing.B)  { benchmarkDispatch(b, "SET", "key:500", "abc") }
 func BenchmarkDispatchIncr(b *testing.B) { benchmarkDispatch(b, "INCR", "counter") }
 func BenchmarkDispatchPing(b *testing.B) { benchmarkDispatch(b, "PING") }
+
+// BenchmarkDispatchSintercard times the bench's server-bound cell:
+// SINTERCARD over two 1000-member sets that share 500 members.
+func BenchmarkDispatchSintercard(b *testing.B) {
+	s, cl := newBenchClient(b)
+	for i := 0; i < 1000; i++ {
+		run(s, cl, "SADD", "s1", "m:"+strconv.Itoa(i))
+		run(s, cl, "SADD", "s2", "m:"+strconv.Itoa(i+500))
+	}
+	argv := argvOf("SINTERCARD", "2", "s1", "s2")
+	bt := newBatch()
+	b.ReportAllocs()
+	for b.Loop() {
+		cl.w.Buf = cl.w.Buf[:0]
+		s.dispatch(cl, argv, &bt)
+	}
+}
