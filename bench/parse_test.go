@@ -219,3 +219,36 @@ func TestThreadClock(t *testing.T) {
 		t.Fatal("a malformed schedstat was read")
 	}
 }
+
+// TestRoundByRound: a missed rate target lists its rounds, so a single slow
+// round can be seen, and a miss hidden by the rounding shows three
+// decimals.
+func TestRoundByRound(t *testing.T) {
+	var inter *test
+	for i := range tests {
+		if tests[i].key == "sintercard" {
+			inter = &tests[i]
+		}
+	}
+	c := cell{test: inter, pipeline: 1, size: 3, requests: 1000}
+	run := func(round, server int, rps float64, cpu time.Duration) sample {
+		return sample{round: round, cell: 0, server: server, status: statusOK, figures: figures{rps: rps}, cpu: cpu}
+	}
+	samples := []sample{
+		run(0, serverRedis, 100, 36*time.Millisecond), run(0, serverFast, 139, 26*time.Millisecond),
+		run(1, serverFast, 102, 35*time.Millisecond), run(1, serverRedis, 100, 36*time.Millisecond),
+		run(2, serverRedis, 100, 38*time.Millisecond), run(2, serverFast, 124.9, 31*time.Millisecond),
+	}
+	r := &results{cells: []cell{c}, samples: samples, sums: summarize([]cell{c}, samples)}
+	ts := r.targets()
+	if len(ts) == 0 || ts[0].verdict != "**not met**" {
+		t.Fatalf("targets = %+v; want SINTERCARD's missed", ts)
+	}
+	if !strings.HasPrefix(ts[0].measured, "1.249x") {
+		t.Errorf("measured = %q; want the deciding digit, 1.249x", ts[0].measured)
+	}
+	want := "round by round: 1.39x, 1.02x, 1.25x Redis's rate; redis-fast's CPU per request 26.0, 35.0, 31.0 µs against Redis's 36.0, 36.0, 38.0."
+	if !strings.Contains(ts[0].bound, want) {
+		t.Errorf("bound = %q; want it to contain %q", ts[0].bound, want)
+	}
+}
