@@ -1,7 +1,7 @@
 # redis-fast: a Redis-compatible server in Go.
 GO       ?= go
 TAGS     := invariants
-PKGS     := ./proto/... ./db/... ./pubsub/... ./replication/... ./persistence/... ./loop/...
+PKGS     := ./proto/... ./db/... ./pubsub/... ./replication/... ./persistence/... ./cpustat/... ./loop/...
 # The short fuzz run counts executions rather than seconds: Go 1.26's fuzz
 # coordinator can report a spurious "context deadline exceeded" failure
 # when a -fuzztime duration ends on a loaded machine (golang/go#75804),

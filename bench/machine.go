@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -126,33 +124,4 @@ func gitState(root string) string {
 		state += " with uncommitted changes"
 	}
 	return state
-}
-
-// machineBusy is the CPU time all cores have spent on anything but idling
-// and waiting for I/O since boot, from /proc/stat's first line (in clockTicks, as /proc/<pid>/stat). Over a run,
-// its growth less the server's and the client's own CPU time is what the
-// rest of the machine took: the neighbours a shared machine has.
-func machineBusy() (time.Duration, error) {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, err
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	f := strings.Fields(line)
-	if len(f) < 8 || f[0] != "cpu" {
-		return 0, fmt.Errorf("/proc/stat begins %q", line)
-	}
-	var busy int64
-	for i, v := range f[1:] {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("/proc/stat: %q: %w", v, err)
-		}
-		// user nice system idle iowait irq softirq steal guest guest_nice:
-		// guest time is already in user, so only the first eight count.
-		if i != 3 && i != 4 && i < 8 {
-			busy += n
-		}
-	}
-	return time.Duration(busy) * time.Second / clockTicks, nil
 }

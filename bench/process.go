@@ -13,12 +13,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
-)
 
-// clockTicks is sysconf(_SC_CLK_TCK), the unit of utime and stime in
-// /proc/<pid>/stat. Linux fixes it at 100 for user space (USER_HZ) whatever
-// the kernel's own HZ, and golang.org/x/sys has no sysconf to ask.
-const clockTicks = 100
+	"redis-fast/cpustat"
+)
 
 // process is a server the bench started. Stop ends it by PID.
 type process struct {
@@ -224,7 +221,7 @@ func parseStat(b []byte) (time.Duration, error) {
 	if err1 != nil || err2 != nil {
 		return 0, errors.New("bench: malformed utime or stime in /proc stat")
 	}
-	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+	return cpustat.Duration(utime + stime), nil
 }
 
 // rss is the process's resident set size in bytes (VmRSS).

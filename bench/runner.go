@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"redis-fast/cpustat"
 )
 
 // Sample statuses.
@@ -168,15 +170,16 @@ func (r *runner) measure(ctx context.Context, round, ci, s int) sample {
 	}
 	rtBefore := readGoRuntime(s, p)
 	start := time.Now()
-	busyBefore, errBusy1 := machineBusy()
+	machineBefore, ok1 := cpustat.Read()
 	before, err1 := p.cpuTime()
 	f, client, err := runBenchmark(ctx, r.clientCPUs, c.args(p.port, r.o.clients))
 	after, err2 := p.cpuTime()
-	busyAfter, errBusy2 := machineBusy()
+	machineAfter, ok2 := cpustat.Read()
 	smp.client, smp.wall = client, time.Since(start)
 	smp.others = -1
-	if errBusy1 == nil && errBusy2 == nil && err1 == nil && err2 == nil {
-		smp.others = max(0, busyAfter-busyBefore-(after-before)-client)
+	if ok1 && ok2 && err1 == nil && err2 == nil {
+		busy := cpustat.Duration(machineAfter.Busy - machineBefore.Busy)
+		smp.others = max(0, busy-(after-before)-client)
 	}
 	if rtAfter := readGoRuntime(s, p); rtBefore.ok && rtAfter.ok && rtAfter.at > rtBefore.at {
 		smp.procs = (rtAfter.procSeconds - rtBefore.procSeconds) / (rtAfter.at - rtBefore.at)

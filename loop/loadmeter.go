@@ -1,10 +1,10 @@
 package loop
 
 import (
-	"bytes"
 	"os"
-	"strconv"
 	"time"
+
+	"redis-fast/cpustat"
 )
 
 // loadMeter measures, over the last loadWindow, how busy the reactors were
@@ -36,7 +36,6 @@ type loadSample struct {
 const (
 	loadWindow  = 100 * time.Millisecond
 	loadSamples = int(loadWindow / procsTick) // the window, in ticks
-	clockTicks  = 100                         // USER_HZ: /proc/stat's unit on every Linux
 )
 
 func newLoadMeter() *loadMeter { return &loadMeter{path: "/proc/stat"} }
@@ -70,7 +69,7 @@ func (m *loadMeter) sample(l *procLoad, now time.Time) {
 		return
 	}
 	l.recent = fraction(l.busy-oldest.busy, wall)
-	l.idle = float64(ticks-oldest.idle) / clockTicks / wall.Seconds()
+	l.idle = cpustat.Duration(ticks-oldest.idle).Seconds() / wall.Seconds()
 	l.rate = float64(l.commands-oldest.commands) / wall.Seconds()
 	l.span = wall
 }
@@ -89,24 +88,6 @@ func (m *loadMeter) read() (int64, bool) {
 		m.buf = make([]byte, 512)
 	}
 	n, _ := f.Read(m.buf)
-	return parseIdleTicks(m.buf[:n])
-}
-
-// parseIdleTicks reads the idle and iowait fields (the fourth and fifth
-// numbers) of the "cpu" line that opens /proc/stat.
-func parseIdleTicks(stat []byte) (int64, bool) {
-	line, _, _ := bytes.Cut(stat, []byte("\n"))
-	fields := bytes.Fields(line)
-	if len(fields) < 6 || string(fields[0]) != "cpu" {
-		return 0, false
-	}
-	var sum int64
-	for _, f := range fields[4:6] {
-		v, err := strconv.ParseInt(string(f), 10, 64)
-		if err != nil {
-			return 0, false
-		}
-		sum += v
-	}
-	return sum, true
+	t, ok := cpustat.Parse(m.buf[:n])
+	return t.Idle, ok
 }

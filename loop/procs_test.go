@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"redis-fast/cpustat"
 )
 
 func TestWorthTrying(t *testing.T) {
@@ -195,18 +197,6 @@ func TestTunerShrinksSlowlyAndBoostsForSnapshots(t *testing.T) {
 	}
 }
 
-func TestParseIdleTicks(t *testing.T) {
-	stat := "cpu  906782 0 728202 3137436 4742 0 144195 1793 0 0\ncpu0 450542 0 366680 1569916 1301 0 72409 873 0 0\n"
-	if got, ok := parseIdleTicks([]byte(stat)); !ok || got != 3137436+4742 {
-		t.Fatalf("parseIdleTicks = %d, %v; want %d", got, ok, 3137436+4742)
-	}
-	for _, bad := range []string{"", "cpu 1 2 3\n", "intr 1 2 3 4 5 6\n", "cpu 1 2 3 x 5 6\n"} {
-		if _, ok := parseIdleTicks([]byte(bad)); ok {
-			t.Errorf("parseIdleTicks(%q) succeeded", bad)
-		}
-	}
-}
-
 // TestLoadMeterWindow: the meter answers over its window, from a file
 // that stands in for /proc/stat.
 func TestLoadMeterWindow(t *testing.T) {
@@ -224,7 +214,7 @@ func TestLoadMeterWindow(t *testing.T) {
 	var l procLoad
 	step := func(idleCores, busyPs float64) (float64, float64) {
 		at = at.Add(procsTick)
-		ticks += int64(idleCores * clockTicks * procsTick.Seconds())
+		ticks += int64(idleCores * cpustat.ClockTicks * procsTick.Seconds())
 		busy += int64(busyPs * float64(procsTick))
 		commands += int64(busyPs * 1000) // 50,000 commands/s per busy P
 		write()
