@@ -75,13 +75,20 @@ var serverBound = cost{1, 1, 10, 10}
 // compare throughput, and a million SETs against a master with two
 // replicas take seconds that the ten minutes of make bench cannot spare.
 func scenarioSET() *test {
-	for _, t := range tests {
-		if t.key == "set" {
-			t.cost = light
-			return &t
+	t := *testByKey("set")
+	t.cost = light
+	return &t
+}
+
+// testByKey is the matrix's test of that key; the keys are the bench's
+// own, so a missing one is a bug.
+func testByKey(key string) *test {
+	for i := range tests {
+		if tests[i].key == key {
+			return &tests[i]
 		}
 	}
-	panic("bench: the matrix has no SET test")
+	panic("bench: the matrix has no test " + key)
 }
 
 // quickTests are the tests of -quick.

@@ -147,15 +147,7 @@ func TestProcsRange(t *testing.T) {
 // only where redis-fast came close to the ceiling; a missed p99 target
 // says the loop does.
 func TestTargetBounds(t *testing.T) {
-	var set, get *test
-	for i := range tests {
-		switch tests[i].key {
-		case "set":
-			set = &tests[i]
-		case "get":
-			get = &tests[i]
-		}
-	}
+	set, get := testByKey("set"), testByKey("get")
 	nearCeiling := summary{cell: cell{test: set, pipeline: 1, size: 3}, ratio: 0.97, ofCeiling: 0.99,
 		ceilingRatio: 0.98, p99Ratio: 1.2, ceilingP99: 1.1}
 	belowCeiling := summary{cell: cell{test: get, pipeline: 1, size: 3}, ratio: 0.90, ofCeiling: 0.85,
@@ -224,13 +216,7 @@ func TestThreadClock(t *testing.T) {
 // round can be seen, and a miss hidden by the rounding shows three
 // decimals.
 func TestRoundByRound(t *testing.T) {
-	var inter *test
-	for i := range tests {
-		if tests[i].key == "sintercard" {
-			inter = &tests[i]
-		}
-	}
-	c := cell{test: inter, pipeline: 1, size: 3, requests: 1000}
+	c := cell{test: testByKey("sintercard"), pipeline: 1, size: 3, requests: 1000}
 	run := func(round, server int, rps float64, cpu time.Duration) sample {
 		return sample{round: round, cell: 0, server: server, status: statusOK, figures: figures{rps: rps}, cpu: cpu}
 	}

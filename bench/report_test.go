@@ -12,13 +12,7 @@ import (
 // by round; its columns and its line in the p99 target appear only when it
 // ran, and a run without it does not list it as failed.
 func TestTwin(t *testing.T) {
-	var set *test
-	for i := range tests {
-		if tests[i].key == "set" {
-			set = &tests[i]
-		}
-	}
-	cells := []cell{{test: set, pipeline: 1, size: 3, requests: 1000}}
+	cells := []cell{{test: testByKey("set"), pipeline: 1, size: 3, requests: 1000}}
 	run := func(round, server int, rps, p99 float64, cpu time.Duration) sample {
 		return sample{round: round, cell: 0, server: server, status: statusOK,
 			figures: figures{rps: rps, p99: p99}, cpu: cpu}
@@ -146,8 +140,8 @@ func TestTailRuns(t *testing.T) {
 		run(1, 0, serverFast, 9.0, 1, 1, true), // pipelined
 	}}
 	got := r.tailRuns()
-	want := tailRuns{over: 2, under: 1, overGC: 1, underGC: 0, overWaits: 0, underWaits: 1,
-		overOthers: []float64{0.2, 0.16}, underOthers: []float64{0.14}}
+	want := tailRuns{over: tailGroup{runs: 2, gc: 1, waits: 0, others: []float64{0.2, 0.16}},
+		under: tailGroup{runs: 1, gc: 0, waits: 1, others: []float64{0.14}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("tailRuns = %+v; want %+v", got, want)
 	}

@@ -48,6 +48,15 @@ func clientBusyOf(s sample) float64 {
 	return s.client.Seconds() / s.wall.Seconds()
 }
 
+// othersShareOf is the share of a core the rest of the machine took during
+// the run, NaN where it was not read.
+func othersShareOf(s sample) float64 {
+	if s.others < 0 || s.wall <= 0 {
+		return math.NaN()
+	}
+	return s.others.Seconds() / s.wall.Seconds()
+}
+
 // cpuPerMillion returns a metric: seconds of server CPU per million requests.
 func cpuPerMillion(requests int) metric {
 	return func(s sample) float64 { return s.cpu.Seconds() / float64(requests) * 1e6 }

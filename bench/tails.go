@@ -12,16 +12,32 @@ const tailLimit = 1.5
 // tailRuns splits redis-fast's -P 1 runs by their p99 against Redis's in
 // the same round, and counts, on each side, the runs during which
 // redis-fast collected garbage or had a goroutine wait a millisecond or
-// more in the run queue. If the runs over the limit had those far more
-// often than the others, that is what their tails were made of; if not,
-// the cause lies outside the process.
-type tailRuns struct {
-	over, under           int // runs with redis-fast's INFO read
-	overGC, underGC       int // of which had a garbage collection
-	overWaits, underWaits int // of which had a sampled wait of 1 ms or more
-	// The rest of the machine's CPU time over the run's wall time: the
-	// median share of a core other processes took, in each group.
-	overOthers, underOthers []float64
+// more in the run queue, and how much of the machine other processes
+// took. If the runs over the limit had those far more often than the
+// others, that is what their tails were made of.
+type tailRuns struct{ over, under tailGroup }
+
+// tailGroup is one side of tailRuns.
+type tailGroup struct {
+	runs  int // runs with redis-fast's INFO read
+	gc    int // of which had a garbage collection
+	waits int // of which had a sampled run-queue wait of 1 ms or more
+	// others is, per run where it was read, the share of a core that the
+	// rest of the machine took (othersShareOf).
+	others []float64
+}
+
+func (g *tailGroup) add(s sample) {
+	g.runs++
+	if s.goRuntime.gcCycles > 0 {
+		g.gc++
+	}
+	if s.goRuntime.longWaits > 0 {
+		g.waits++
+	}
+	if share := othersShareOf(s); !math.IsNaN(share) {
+		g.others = append(g.others, share)
+	}
 }
 
 func (r *results) tailRuns() tailRuns {
@@ -40,53 +56,33 @@ func (r *results) tailRuns() tailRuns {
 		if !ok || ref.p99 <= 0 {
 			continue
 		}
-		gc, waits := s.goRuntime.gcCycles > 0, s.goRuntime.longWaits > 0
-		over := s.p99/ref.p99 > tailLimit
-		if over {
-			t.over++
-			t.overGC += b2i(gc)
-			t.overWaits += b2i(waits)
+		if s.p99/ref.p99 > tailLimit {
+			t.over.add(s)
 		} else {
-			t.under++
-			t.underGC += b2i(gc)
-			t.underWaits += b2i(waits)
-		}
-		if s.others >= 0 && s.wall > 0 {
-			share := s.others.Seconds() / s.wall.Seconds()
-			if over {
-				t.overOthers = append(t.overOthers, share)
-			} else {
-				t.underOthers = append(t.underOthers, share)
-			}
+			t.under.add(s)
 		}
 	}
 	return t
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // String is the paragraph under the latency table.
 func (t tailRuns) String() string {
-	if t.over+t.under == 0 {
+	if t.over.runs+t.under.runs == 0 {
 		return ""
 	}
 	s := fmt.Sprintf("Of redis-fast's %d runs at -P 1, %d had a p99 over %.1fx Redis's in the same round.",
-		t.over+t.under, t.over, tailLimit)
-	if t.over == 0 {
+		t.over.runs+t.under.runs, t.over.runs, tailLimit)
+	if t.over.runs == 0 {
 		return s
 	}
 	s += fmt.Sprintf(" A garbage collection ran during %s of those and %s of the others; "+
 		"a goroutine waited 1 ms or more in Go's run queue (sampled: the runtime times about one wait in eight) "+
 		"during %s of those and %s of the others.",
-		share(t.overGC, t.over), share(t.underGC, t.under), share(t.overWaits, t.over), share(t.underWaits, t.under))
-	if len(t.overOthers) > 0 && len(t.underOthers) > 0 {
+		share(t.over.gc, t.over.runs), share(t.under.gc, t.under.runs),
+		share(t.over.waits, t.over.runs), share(t.under.waits, t.under.runs))
+	if len(t.over.others) > 0 && len(t.under.others) > 0 {
 		s += fmt.Sprintf(" Other processes on the machine took a median %s of a core during those runs, %s during the others.",
-			percent(median(t.overOthers)), percent(median(t.underOthers)))
+			percent(median(t.over.others)), percent(median(t.under.others)))
 	}
 	return s + " Per run, in runs.csv: gc_cycles, sched_waits_ge_1ms and others_cpu_s."
 }

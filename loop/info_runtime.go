@@ -2,6 +2,7 @@ package loop
 
 import (
 	"fmt"
+	"math"
 	"runtime/metrics"
 	"strings"
 	"time"
@@ -32,7 +33,7 @@ func infoGoRuntime(b *infoWriter) {
 	var waits strings.Builder
 	if samples[0].Value.Kind() == metrics.KindFloat64Histogram {
 		h := samples[0].Value.Float64Histogram()
-		fmt.Fprintf(&waits, "total=%d", histogramAtLeast(h, 0))
+		fmt.Fprintf(&waits, "total=%d", histogramAtLeast(h, math.Inf(-1)))
 		for _, d := range schedWaitBounds {
 			fmt.Fprintf(&waits, ",ge_%dus=%d", d.Microseconds(), histogramAtLeast(h, d.Seconds()))
 		}
@@ -46,12 +47,13 @@ func infoGoRuntime(b *infoWriter) {
 }
 
 // histogramAtLeast counts the samples in buckets that start at or above
-// min. A bucket that straddles min is left out, so the count errs low by
-// at most one bucket's width (an eighth of a power of two).
+// min (the first bucket may start at -Inf, which only -Inf takes in). A
+// bucket that straddles min is left out, so the count errs low by at most
+// one bucket's width (an eighth of a power of two).
 func histogramAtLeast(h *metrics.Float64Histogram, min float64) uint64 {
 	var n uint64
 	for i, c := range h.Counts {
-		if h.Buckets[i] >= min || (min == 0 && i == 0) {
+		if h.Buckets[i] >= min {
 			n += c
 		}
 	}

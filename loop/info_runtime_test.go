@@ -2,6 +2,7 @@ package loop
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
@@ -65,13 +66,13 @@ func TestInfoGoRuntime(t *testing.T) {
 }
 
 // TestHistogramAtLeast counts whole buckets that start at or above the
-// bound, and everything for a bound of 0.
+// bound, and everything for -Inf, where the runtime's first bucket starts.
 func TestHistogramAtLeast(t *testing.T) {
-	h := &metrics.Float64Histogram{Buckets: []float64{0, 1, 2, 4, 8}, Counts: []uint64{5, 4, 3, 2}}
+	h := &metrics.Float64Histogram{Buckets: []float64{math.Inf(-1), 0, 1, 2, 4, 8}, Counts: []uint64{1, 5, 4, 3, 2}}
 	for _, tc := range []struct {
 		min  float64
 		want uint64
-	}{{0, 14}, {1, 9}, {1.5, 5}, {4, 2}, {8, 0}} {
+	}{{math.Inf(-1), 15}, {0, 14}, {1, 9}, {1.5, 5}, {4, 2}, {8, 0}} {
 		if got := histogramAtLeast(h, tc.min); got != tc.want {
 			t.Errorf("histogramAtLeast(%v) = %d; want %d", tc.min, got, tc.want)
 		}
