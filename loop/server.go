@@ -386,6 +386,9 @@ func (s *Server) resetStats() {
 	s.persist.mu.Lock()
 	s.persist.rewrites, s.persist.rewriteFails = 0, 0
 	s.persist.mu.Unlock()
+	if w := s.aofWriter(); w != nil {
+		w.ResetStats()
+	}
 }
 
 // closeIdleClients closes the connections idle for longer than the timeout

@@ -436,6 +436,10 @@ type Status struct {
 	Buffered              int64 // logged but not written yet
 }
 
+// ResetStats zeroes the counts CONFIG RESETSTAT clears: of the writer's
+// own, only aof_delayed_fsync.
+func (w *Writer) ResetStats() { w.delayed.Store(0) }
+
 // Status returns the writer's figures.
 func (w *Writer) Status() Status {
 	w.mu.Lock()

@@ -30,8 +30,8 @@ type rig struct {
 	done     chan struct{}
 }
 
-// startRig loads the AOF of fsys (a new AOF gets its first base from a
-// rewrite, as the server does) and starts the writer with policy.
+// startRig loads the AOF of fsys (a new AOF gets its first base from
+// Create, as the server's does) and starts the writer with policy.
 func startRig(t *testing.T, fsys *memfs.FS, policy int32) *rig {
 	t.Helper()
 	ks, man, err := loadInto(fsys, true /* truncated */)
@@ -46,8 +46,15 @@ func startRig(t *testing.T, fsys *memfs.FS, policy int32) *rig {
 	go w.Run()
 	r := &rig{t: t, fsys: fsys, ks: ks, w: w}
 	if man == nil {
-		if err := w.Rewrite(ks, 1_700_000_000_000, false /* rdb */, WriteRESPBase); err != nil {
-			t.Fatalf("the first rewrite: %v", err)
+		base, incr, err := w.Create(ks, 1_700_000_000_000, false /* rdb */, WriteRESPBase)
+		if err != nil {
+			t.Fatalf("creating the AOF: %v", err)
+		}
+		// The names Create returns, which the server logs, are the files
+		// the manifest now lists.
+		got, err := readManifest(fsys)
+		if err != nil || got.base == nil || got.base.name != base || len(got.incrs) == 0 || got.incrs[len(got.incrs)-1].name != incr {
+			t.Fatalf("Create returned %q and %q; the manifest (%v) lists %+v", base, incr, err, got)
 		}
 	}
 	return r
@@ -439,5 +446,20 @@ func TestRewriteSwitchDuringFsync(t *testing.T) {
 	}
 	if got := dump(t, ks); got != dump(t, r.ks) {
 		t.Errorf("after the load:\n%s\nwant\n%s", got, dump(t, r.ks))
+	}
+}
+
+// TestResetStats: CONFIG RESETSTAT's part of the writer zeroes
+// aof_delayed_fsync, as Redis's resetServerStats does.
+func TestResetStats(t *testing.T) {
+	r := startRig(t, memfs.New(testSeed(t)), FsyncEverySec)
+	defer r.close()
+	r.w.delayed.Store(3)
+	if got := r.w.Status().DelayedFsync; got != 3 {
+		t.Fatalf("DelayedFsync = %d before the reset; want 3", got)
+	}
+	r.w.ResetStats()
+	if got := r.w.Status().DelayedFsync; got != 0 {
+		t.Fatalf("DelayedFsync = %d after ResetStats; want 0", got)
 	}
 }
