@@ -3,6 +3,7 @@ module redis-fast
 go 1.26.8
 
 require (
+	github.com/google/pprof v0.0.0-20261105003125-4bf881d7fb0b
 	github.com/panjf2000/gnet/v2 v2.9.7
 	github.com/redis/go-redis/v9 v9.17.3
 	golang.org/x/sys v0.50.0

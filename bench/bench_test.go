@@ -50,6 +50,7 @@ func TestSmoke(t *testing.T) {
 		clients:   10,
 		tests:     "set",
 		twin:      true,
+		profile:   true,
 		pipelines: []int{1},
 		sizes:     []int{3},
 		out:       filepath.Join(dir, "results"),
@@ -68,7 +69,8 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## Throughput and cost", "| SET | 1 | 3 B |", "## Memory", "| Redis twin |"} {
+	for _, want := range []string{"## Throughput and cost", "| SET | 1 | 3 B |", "## Memory", "| Redis twin |",
+		"## Where the CPU goes", "| write(2) |"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("%s lacks %q:\n%s", reportFile, want, report)
 		}
@@ -76,6 +78,23 @@ func TestSmoke(t *testing.T) {
 	for _, name := range []string{chartFile, runsFile} {
 		if fi, err := os.Stat(filepath.Join(o.out, name)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s: missing or empty (%v)", name, err)
+		}
+	}
+	// The profiles are real ones: the classifier must find the system
+	// calls every request makes in Go's own stacks, whatever their names
+	// are in this Go and this gnet.
+	for _, server := range []int{serverFast, serverCeiling} {
+		run := profileRun{cell: cell{test: testByKey("set"), pipeline: 1, size: 3}, server: server, requests: 1}
+		raw, err := os.ReadFile(filepath.Join(o.out, run.fileName()))
+		if err != nil {
+			t.Errorf("%s's profile: %v", serverNames[server], err)
+			continue
+		}
+		run.raw = raw
+		if err := run.read(); err != nil {
+			t.Errorf("%s's profile: %v", serverNames[server], err)
+		} else if run.cpu[inWrite] == 0 || run.cpu[inRead] == 0 {
+			t.Errorf("%s's profile has no write(2) or no read(2) time: %v", serverNames[server], run.cpu)
 		}
 	}
 	if strings.Contains(string(report), "| SET | 1 | 3 B | failed") || strings.Contains(string(report), "## Unsupported and failed") {

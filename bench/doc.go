@@ -4,7 +4,7 @@
 //
 //	make bench          # the full matrix, under 10 minutes on 2 cores
 //	make bench-quick    # PING_MBULK, SET, GET, SINTERCARD at 3 bytes, under a minute
-//	go run ./bench [-quick] [-twin=false] [-rounds 3] [-n 20000] [-loops N] [-cpus 0:1]
+//	go run ./bench [-quick] [-twin=false] [-profile=false] [-rounds 3] [-n 20000] [-loops N] [-cpus 0:1]
 //	               [-tests set,get,pubsub,replication,aof,bgsave] [-keys 1000000]
 //	               [-c 50] [-pubsub 1x100,10x100] [-out dir] [-server path]
 //
@@ -111,6 +111,18 @@
 // -tests bgsave runs only this; -quick runs it once (with -quick's 100000
 // keys); -keys 0 skips it.
 //
+// # Where the CPU goes
+//
+// After the matrix, redis-fast and the ceiling each serve the SET and GET
+// cells of the smallest values once more, freshly started with -cpuprofile,
+// for about 2.5 s at the rate redis-fast reached in the matrix (profile.go).
+// Each sample is filed by its stack: a system call by the call (write,
+// read, epoll_wait, other), the collector, or the innermost function of the
+// server's code (proto, db, the rest) or gnet's, and the rest is the Go
+// runtime's. The report gives CPU time per request for each, side by side
+// for the two servers, and a missed SET or GET target quotes its cell's
+// profile. -profile=false skips it; -quick does by default.
+//
 // # Memory
 //
 // A fresh Redis and a fresh redis-fast each get the same -keys keys
@@ -123,7 +135,7 @@
 // A progress line while it runs, then in bench/results (or -out):
 //
 //	REPORT.md        setup, the issue-11 targets, throughput, CPU and latency
-//	                 per cell, memory, pub/sub fan-out, replication, the
+//	                 per cell, where the CPU goes, memory, pub/sub fan-out, replication, the
 //	                 append-only file, BGSAVE, and what was unsupported
 //	ratios.svg       redis-fast ÷ Redis per cell, throughput and CPU per
 //	                 request, with the ceiling's ratio as a tick
@@ -132,6 +144,7 @@
 //	replication.csv  every run of the replication scenario, both parts
 //	aof.csv          every run of the append-only file scenario
 //	bgsave.csv       every run of the BGSAVE scenario
+//	profile-*.pprof  the profiles, for go tool pprof
 //
 // # Reading it
 //

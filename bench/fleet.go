@@ -41,6 +41,13 @@ func (l launcher) start(tmp, cpus string) (*process, error) {
 	return startProcess(l.name, pinned(cpus, l.argv(port, dir)), port, dir)
 }
 
+// with is the launcher with more arguments after its own.
+func (l launcher) with(extra ...string) launcher {
+	argv := l.argv
+	l.argv = func(port int, dir string) []string { return append(argv(port, dir), extra...) }
+	return l
+}
+
 // redisLauncher starts a real redis-server without persistence.
 func redisLauncher() launcher { return redisNamed(serverNames[serverRedis]) }
 

@@ -23,17 +23,18 @@ const (
 
 // results is everything a report is made of.
 type results struct {
-	opts    options
-	args    []string // the bench's command line, for the record
-	machine machine
-	cells   []cell
-	samples []sample
-	sums    []summary
-	memory  []memResult
-	pubsub  []pubsubResult
-	repl    replResults
-	aof     aofResults
-	bgsave  []bgsaveRun
+	opts     options
+	args     []string // the bench's command line, for the record
+	machine  machine
+	cells    []cell
+	samples  []sample
+	sums     []summary
+	memory   []memResult
+	pubsub   []pubsubResult
+	repl     replResults
+	aof      aofResults
+	bgsave   []bgsaveRun
+	profiles []profileRun
 }
 
 // write saves REPORT.md, the chart and the raw runs into the directory.
@@ -66,6 +67,9 @@ func (r *results) write(dir string) error {
 		if err := writeFile(filepath.Join(dir, bgsaveFile), r.writeBgsaveRuns); err != nil {
 			return err
 		}
+	}
+	if err := r.writeProfileFiles(dir); err != nil {
+		return err
 	}
 	return writeFile(filepath.Join(dir, reportFile), r.writeReport)
 }
@@ -159,6 +163,7 @@ func (r *results) writeReport(w io.Writer) error {
 	r.writeTargets(p)
 	r.writeThroughput(p)
 	r.writeLatency(p)
+	r.writeProfiles(p)
 	r.writeMemory(p)
 	r.writePubsub(p)
 	r.writeReplication(p)
@@ -279,7 +284,7 @@ func (r *results) targets() []target {
 		switch {
 		case key == "set" || key == "get":
 			check("requests/s ≥ 1.00x Redis", s, s.ratio, 1.0, false, "ceiling "+ratio(s.ceilingRatio)+twin(s.twinRatio))
-			rateRounds(ci, rateBound(s, r.opts.twin))
+			rateRounds(ci, joinBound(rateBound(s, r.opts.twin), r.profileBound(s.cell)))
 			if s.cell.pipeline > 1 {
 				check("CPU per request ≤ 0.95x Redis", s, s.cpuRatio, 0.95, true, "ceiling "+ratio(s.ceilingCPU)+twin(s.twinCPU))
 			}
@@ -545,6 +550,7 @@ func (r *results) writeLatency(p *mdWriter) {
 	if t := r.tailRuns().String(); t != "" {
 		p.line("")
 		p.line("%s", t)
+		p.line("")
 	}
 }
 

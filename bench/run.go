@@ -60,6 +60,10 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		res.sums = summarize(cells, res.samples)
+	}
+	if o.profileWanted(cells) {
+		res.profiles = runProfiles(ctx, o, tmp, ceilingBin, cells, res.sums, prog)
 	}
 	if o.pubsubWanted() {
 		res.pubsub = runPubsub(ctx, o, tmp, prog)
@@ -85,7 +89,6 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	}
 	res.machine.took = time.Since(res.machine.started)
 	res.machine.loadAfter = loadAverage()
-	res.sums = summarize(cells, res.samples)
 	if err := res.write(o.out); err != nil {
 		return err
 	}
@@ -130,6 +133,9 @@ func (o options) commandLine() []string {
 	}
 	if !o.twin {
 		args = append(args, "-twin=false")
+	}
+	if !o.profile {
+		args = append(args, "-profile=false")
 	}
 	return args
 }

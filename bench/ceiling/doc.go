@@ -2,7 +2,7 @@
 // least any server on redis-fast's event loop must do for a client, and no
 // more.
 //
-//	ceiling -port 6390 [-loops N] [-d 3]
+//	ceiling -port 6390 [-loops N] [-d 3] [-cpuprofile file]
 //
 // It accepts connections on 127.0.0.1 with the same gnet options redis-fast
 // uses, cuts commands out of each connection's inbound bytes with redis-fast's
@@ -20,5 +20,7 @@
 //
 // The bench program builds this command into a temporary directory and runs
 // it as a separate process, so the bench itself imports nothing of the
-// server. One ceiling runs per value size. SIGTERM ends it.
+// server. One ceiling runs per value size. SIGTERM ends it, after writing the
+// CPU profile when -cpuprofile asked for one: the bench profiles the ceiling
+// beside redis-fast, so the two profiles show what redis-fast adds.
 package main

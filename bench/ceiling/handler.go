@@ -11,7 +11,7 @@ import (
 type handler struct {
 	gnet.BuiltinEventEngine
 	replies *replies
-	ready   func()
+	ready   func(gnet.Engine)
 }
 
 // session is one connection's state, owned by the loop that serves it.
@@ -25,8 +25,8 @@ type session struct {
 // as in redis-fast.
 const maxKeptReply = 64 << 10
 
-func (h *handler) OnBoot(gnet.Engine) gnet.Action {
-	h.ready()
+func (h *handler) OnBoot(eng gnet.Engine) gnet.Action {
+	h.ready(eng)
 	return gnet.None
 }
 
