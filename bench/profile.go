@@ -19,7 +19,7 @@ import (
 // profileSeconds is how long a profiled run lasts, at the rate redis-fast
 // reached in the matrix: at pprof's 100 samples a second per busy core, a
 // -P 1 cell gets some 200 samples, so a share is good to about a percent.
-const profileSeconds = 3
+const profileSeconds = 3.0
 
 // A where is the part of a server a profile sample was taken in, from the
 // stack the sample caught. The ceiling runs the same loop and parser as

@@ -149,12 +149,16 @@ func TestWriteProfiles(t *testing.T) {
 			"redis-fast spent 11.00 µs of CPU per request, the ceiling 9.50 µs; of the 1.50 µs more, 2.00 µs in commands and keyspace (db).",
 		"- GET P16 3 B on redis-fast: redis-benchmark: exit status 1",
 		"`go tool pprof -top bench/results/profile-redis-fast-set-p1-3b.pprof`",
+		"for\nabout 3.0 s at the rate",
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the section lacks %q:\n%s", want, report)
 		}
 	}
 
+	if strings.Contains(report, "%!") {
+		t.Errorf("a format verb went wrong:\n%s", report)
+	}
 	bound := r.profileBound(cell{test: testByKey("set"), pipeline: 1, size: 1024})
 	if !strings.HasPrefix(bound, "In the profile of SET P1 3 B (\"Where the CPU goes\"), system calls took 73%") {
 		t.Errorf("bound for SET P1 1 KiB = %q", bound)
