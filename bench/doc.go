@@ -114,14 +114,14 @@
 // # Where the CPU goes
 //
 // After the matrix, redis-fast and the ceiling each serve the SET and GET
-// cells of the smallest values once more, freshly started with -cpuprofile,
+// cells of the smallest values and SINTERCARD at -P 1 once more (the cells
+// of the rate targets), freshly started with -cpuprofile,
 // for about 2.5 s at the rate redis-fast reached in the matrix (profile.go).
 // Each sample is filed by its stack: a system call by the call (write,
 // read, epoll_wait, other), the collector, or the innermost function of the
 // server's code (proto, db, the rest) or gnet's, and the rest is the Go
 // runtime's. The report gives CPU time per request for each, side by side
-// for the two servers, and a missed SET or GET target quotes its cell's
-// profile. -profile=false skips it; -quick does by default.
+// for the two servers, and a missed rate target quotes its cell's profile. -profile=false skips it; -quick does by default.
 //
 // # Memory
 //

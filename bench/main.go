@@ -40,7 +40,7 @@ func mainErr(ctx context.Context, args []string, stderr io.Writer) error {
 type options struct {
 	quick     bool
 	twin      bool   // also run a second Redis: the ratios' noise floor
-	profile   bool   // profile redis-fast and the ceiling in the SET and GET cells
+	profile   bool   // profile redis-fast and the ceiling in the target cells
 	loops     int    // redis-fast's (and the ceiling's) --loops; 0 leaves the default
 	cpus      string // "servers:client" taskset CPU lists, or ""
 	rounds    int
@@ -72,7 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	fs.BoolVar(&o.quick, "quick", false, "a reduced matrix (PING_MBULK, SET, GET, SINTERCARD; 3-byte values; -n 20000, -keys 100000) that runs in under a minute")
 	fs.BoolVar(&o.twin, "twin", true, "also run a second, identical Redis in every cell, to show how far two runs of the same server differ (off with -quick)")
-	fs.BoolVar(&o.profile, "profile", true, "after the matrix, profile redis-fast and the ceiling in the SET and GET cells of the smallest values, and report where their CPU time goes (off with -quick)")
+	fs.BoolVar(&o.profile, "profile", true, "after the matrix, profile redis-fast and the ceiling in the SET and GET cells of the smallest values and SINTERCARD at -P 1, and report where their CPU time goes (off with -quick)")
 	fs.IntVar(&o.loops, "loops", 0, "redis-fast's --loops, also given to the ceiling (0: their default, one per core)")
 	fs.StringVar(&o.cpus, "cpus", "", "pin with taskset: `servers:client` CPU lists, e.g. 0:1")
 	fs.IntVar(&o.rounds, "rounds", 3, "times each cell runs on each server")

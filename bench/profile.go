@@ -129,8 +129,8 @@ func syscallKind(fn string) where {
 	return inSyscall
 }
 
-// profileWanted reports whether the SET and GET cells get profiled: when
-// -profile is on and the matrix has them.
+// profileWanted reports whether the target cells get profiled: when
+// -profile is on and the matrix has any of them.
 func (o options) profileWanted(cells []cell) bool {
 	return o.profile && len(profiledCells(cells, o.sizes)) > 0
 }
@@ -176,19 +176,30 @@ func (p profileRun) syscallShare() float64 {
 
 // fileName is the name of the run's profile in the report directory.
 func (p profileRun) fileName() string {
-	size := strings.ToLower(strings.ReplaceAll(sizeName(p.cell.size), " ", ""))
-	return fmt.Sprintf("profile-%s-%s-p%d-%s.pprof", strings.ReplaceAll(serverNames[p.server], " ", "-"),
-		p.cell.test.key, p.cell.pipeline, size)
+	name := fmt.Sprintf("profile-%s-%s-p%d", strings.ReplaceAll(serverNames[p.server], " ", "-"),
+		p.cell.test.key, p.cell.pipeline)
+	if p.cell.size > 0 {
+		name += "-" + strings.ToLower(strings.ReplaceAll(sizeName(p.cell.size), " ", ""))
+	}
+	return name + ".pprof"
 }
 
-// profiledCells are the cells profiled: SET and GET at each pipeline depth,
-// with the smallest values, where the targets are judged and the per-request
-// costs outside the kernel are largest.
+// profiledCells are the cells profiled: those of the rate targets, SET and
+// GET at each pipeline depth with the smallest values (where the per-request
+// costs outside the kernel are largest), and SINTERCARD at -P 1, whose
+// margin is the one the machine's noise most often takes.
 func profiledCells(cells []cell, sizes []int) []cell {
 	var out []cell
 	for _, c := range cells {
-		if (c.test.key == "set" || c.test.key == "get") && c.size == slices.Min(sizes) {
-			out = append(out, c)
+		switch c.test.key {
+		case "set", "get":
+			if c.size == slices.Min(sizes) {
+				out = append(out, c)
+			}
+		case "sintercard":
+			if c.pipeline == 1 {
+				out = append(out, c)
+			}
 		}
 	}
 	return out
@@ -237,7 +248,12 @@ func profileOne(ctx context.Context, o options, tmp, ceilingBin string, c cell, 
 		run.err = err.Error()
 		return run
 	}
-	_, _, err = runBenchmark(ctx, clientCPUs, c.args(p.port, o.clients))
+	if c.test.key == "sintercard" {
+		err = loadSets(p.port) // the ceiling answers them as it answers anything
+	}
+	if err == nil {
+		_, _, err = runBenchmark(ctx, clientCPUs, c.args(p.port, o.clients))
+	}
 	p.Stop()
 	if err != nil {
 		run.err = err.Error()
@@ -374,7 +390,7 @@ func nanos(ns float64) string {
 	return fmt.Sprintf("%.0f ns", ns)
 }
 
-// profileBound is what a missed SET or GET target's profile says, or "".
+// profileBound is what a missed rate target's profile says, or "".
 func (r *results) profileBound(c cell) string {
 	pp, ok := r.profileFor(c)
 	if !ok {
@@ -394,7 +410,11 @@ func (r *results) writeProfiles(p *mdWriter) {
 	}
 	p.line("## Where the CPU goes")
 	p.line("")
-	p.line("After the matrix, redis-fast and the ceiling each run the SET and GET cells of %s values once more,", sizeName(pairs[0].cell.size))
+	var names []string
+	for _, pp := range pairs {
+		names = append(names, pp.cell.String())
+	}
+	p.line("After the matrix, redis-fast and the ceiling each run %s once more,", strings.Join(names, ", "))
 	p.line("fresh and alone, under Go's CPU profiler (`-cpuprofile`, 100 samples a second per busy thread), for")
 	p.line("about %.1f s at the rate redis-fast reached in the matrix. Each sample is filed by the stack it", profileSeconds)
 	p.line("caught: a system call by the call (time in the kernel counts: the sample is of the thread's CPU")

@@ -170,3 +170,32 @@ func TestWriteProfiles(t *testing.T) {
 		t.Errorf("a cell whose redis-fast run failed got a profile bound: %q", bound)
 	}
 }
+
+// TestProfiledCells: the rate targets' cells are profiled, SET and GET with
+// the smallest values only and SINTERCARD at -P 1, and each run's file is
+// named for its server and cell.
+func TestProfiledCells(t *testing.T) {
+	cells, err := matrix(options{tests: "set,get,sintercard,incr", pipelines: []int{1, 16}, sizes: []int{3, 1024}, requests: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range profiledCells(cells, []int{3, 1024}) {
+		got = append(got, c.String())
+	}
+	want := []string{"SET P1 3 B", "GET P1 3 B", "SET P16 3 B", "GET P16 3 B", "SINTERCARD 2 s1 s2 P1"} // the matrix's order
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("profiled cells = %q; want %q", got, want)
+	}
+	for _, c := range []struct {
+		run  profileRun
+		want string
+	}{
+		{profileRun{cell: cell{test: testByKey("sintercard"), pipeline: 1}, server: serverFast}, "profile-redis-fast-sintercard-p1.pprof"},
+		{profileRun{cell: cell{test: testByKey("get"), pipeline: 16, size: 1024}, server: serverCeiling}, "profile-ceiling-get-p16-1kib.pprof"},
+	} {
+		if got := c.run.fileName(); got != c.want {
+			t.Errorf("fileName = %q; want %q", got, c.want)
+		}
+	}
+}

@@ -290,7 +290,7 @@ func (r *results) targets() []target {
 			}
 		case key == "sintercard":
 			check("requests/s ≥ 1.25x Redis", s, s.ratio, 1.25, false, "ceiling "+ratio(s.ceilingRatio)+twin(s.twinRatio))
-			rateRounds(ci, "")
+			rateRounds(ci, joinBound(rateBound(s, r.opts.twin), r.profileBound(s.cell)))
 		}
 		if s.cell.pipeline == 1 && !math.IsNaN(s.twinP99) {
 			twinTails = append(twinTails, s.twinP99)
