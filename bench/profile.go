@@ -73,12 +73,8 @@ var gcWorkers = []string{"runtime.gcBgMarkWorker", "runtime.gcAssistAlloc", "run
 // classify says where a sample was, from its stack, innermost function
 // first (inlined functions included, as pprof lists them).
 func classify(stack []string) where {
-	for _, fn := range stack {
-		for _, w := range gcWorkers {
-			if fn == w {
-				return inGC
-			}
-		}
+	if slices.ContainsFunc(stack, func(fn string) bool { return slices.Contains(gcWorkers, fn) }) {
+		return inGC
 	}
 	// A system call is named by the first function above Go's syscall
 	// entry: unix.write, gnet's io.Writev, unix.EpollWait. The runtime's
@@ -471,8 +467,16 @@ func (pp profilePair) fastName() string {
 	return profileRun{cell: pp.cell, server: serverFast}.fileName()
 }
 
-// writeProfileFiles saves the raw profiles into the report directory.
+// writeProfileFiles saves the raw profiles into the report directory, and
+// removes those an earlier run left there, which this report would not
+// speak of.
 func (r *results) writeProfileFiles(dir string) error {
+	old, _ := filepath.Glob(filepath.Join(dir, "profile-*.pprof"))
+	for _, f := range old {
+		if err := os.Remove(f); err != nil {
+			return err
+		}
+	}
 	for _, run := range r.profiles {
 		if len(run.raw) == 0 {
 			continue

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -197,5 +199,36 @@ func TestProfiledCells(t *testing.T) {
 		if got := c.run.fileName(); got != c.want {
 			t.Errorf("fileName = %q; want %q", got, c.want)
 		}
+	}
+}
+
+// TestWriteProfileFiles: a run's profiles replace those an earlier run left
+// in the report directory, and nothing else there is touched.
+func TestWriteProfileFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"profile-redis-fast-lpush-p1-3b.pprof", "REPORT.md"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := profileRun{cell: cell{test: testByKey("set"), pipeline: 1, size: 3}, server: serverFast, raw: []byte("new")}
+	failed := profileRun{cell: cell{test: testByKey("get"), pipeline: 1, size: 3}, server: serverFast, err: "exited"}
+	r := &results{profiles: []profileRun{run, failed}}
+	if err := r.writeProfileFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{"REPORT.md", run.fileName()}; strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("the directory holds %q; want %q", names, want)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, run.fileName())); string(b) != "new" {
+		t.Errorf("the profile holds %q; want the run's bytes", b)
 	}
 }
