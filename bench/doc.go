@@ -115,13 +115,14 @@
 //
 // After the matrix, redis-fast and the ceiling each serve the SET and GET
 // cells of the smallest values and SINTERCARD at -P 1 once more (the cells
-// of the rate targets), freshly started with -cpuprofile,
-// for about 2.5 s at the rate redis-fast reached in the matrix (profile.go).
+// of the rate targets), freshly started with -cpuprofile, for about 3 s
+// at the rate redis-fast reached in the matrix (profile.go).
 // Each sample is filed by its stack: a system call by the call (write,
 // read, epoll_wait, other), the collector, or the innermost function of the
 // server's code (proto, db, the rest) or gnet's, and the rest is the Go
 // runtime's. The report gives CPU time per request for each, side by side
-// for the two servers, and a missed rate target quotes its cell's profile. -profile=false skips it; -quick does by default.
+// for the two servers, and a missed rate target quotes its cell's profile.
+// -profile=false skips it; -quick does by default.
 //
 // # Memory
 //
@@ -135,8 +136,9 @@
 // A progress line while it runs, then in bench/results (or -out):
 //
 //	REPORT.md        setup, the issue-11 targets, throughput, CPU and latency
-//	                 per cell, where the CPU goes, memory, pub/sub fan-out, replication, the
-//	                 append-only file, BGSAVE, and what was unsupported
+//	                 per cell, where the CPU goes, memory, pub/sub fan-out,
+//	                 replication, the append-only file, BGSAVE, and what
+//	                 was unsupported
 //	ratios.svg       redis-fast ÷ Redis per cell, throughput and CPU per
 //	                 request, with the ceiling's ratio as a tick
 //	runs.csv         every single run, for anyone who wants to redo the sums

@@ -106,7 +106,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			o.twin = false // a quarter more time, which the minute cannot spare
 		}
 		if !set["profile"] {
-			o.profile = false // another 15 s
+			o.profile = false // another 20 s, which the minute cannot spare
 		}
 	}
 	return o, o.complete()

@@ -128,7 +128,7 @@ func syscallKind(fn string) where {
 // profileWanted reports whether the target cells get profiled: when
 // -profile is on and the matrix has any of them.
 func (o options) profileWanted(cells []cell) bool {
-	return o.profile && len(profiledCells(cells, o.sizes)) > 0
+	return o.profile && slices.ContainsFunc(cells, func(c cell) bool { return profiled(c, o.sizes) })
 }
 
 // profileRun is one profiled run: a fresh server, one cell.
@@ -156,6 +156,10 @@ func (p profileRun) perRequest(w where) float64 {
 	return float64(p.cpu[w]) / float64(p.requests)
 }
 
+// perRequestAll is the CPU time per request of the whole run, in
+// nanoseconds.
+func (p profileRun) perRequestAll() float64 { return float64(p.total()) / float64(p.requests) }
+
 // syscallShare is the share of the run's CPU time spent in system calls.
 func (p profileRun) syscallShare() float64 {
 	var s time.Duration
@@ -180,44 +184,35 @@ func (p profileRun) fileName() string {
 	return name + ".pprof"
 }
 
-// profiledCells are the cells profiled: those of the rate targets, SET and
-// GET at each pipeline depth with the smallest values (where the per-request
-// costs outside the kernel are largest), and SINTERCARD at -P 1, whose
-// margin is the one the machine's noise most often takes.
-func profiledCells(cells []cell, sizes []int) []cell {
-	var out []cell
-	for _, c := range cells {
-		switch c.test.key {
-		case "set", "get":
-			if c.size == slices.Min(sizes) {
-				out = append(out, c)
-			}
-		case "sintercard":
-			if c.pipeline == 1 {
-				out = append(out, c)
-			}
-		}
+// profiled says whether a cell is profiled: it is one of the rate
+// targets', SET and GET at each pipeline depth with the smallest values
+// (where the per-request costs outside the kernel are largest), or
+// SINTERCARD at -P 1, whose margin is the one the machine's noise most
+// often takes.
+func profiled(c cell, sizes []int) bool {
+	switch c.test.key {
+	case "set", "get":
+		return c.size == slices.Min(sizes)
+	case "sintercard":
+		return c.pipeline == 1
 	}
-	return out
-}
-
-// profileRequests is how many requests make about profileSeconds at the
-// rate redis-fast reached in the cell, and never fewer than the cell's own.
-func profileRequests(c cell, sums []summary) int {
-	for _, s := range sums {
-		if s.cell.String() == c.String() && !math.IsNaN(s.rps[serverFast]) {
-			return max(c.requests, int(s.rps[serverFast]*profileSeconds))
-		}
-	}
-	return c.requests * 5
+	return false
 }
 
 // runProfiles profiles redis-fast and the ceiling, each fresh and alone on
-// the machine, in the profiled cells.
-func runProfiles(ctx context.Context, o options, tmp, ceilingBin string, cells []cell, sums []summary, prog *progress) []profileRun {
+// the machine, in the profiled cells, each for about profileSeconds at the
+// rate redis-fast reached there in the matrix (and never for fewer
+// requests than the cell's own).
+func runProfiles(ctx context.Context, o options, tmp, ceilingBin string, sums []summary, prog *progress) []profileRun {
 	var runs []profileRun
-	for _, c := range profiledCells(cells, o.sizes) {
-		c.requests = profileRequests(c, sums)
+	for _, sum := range sums {
+		c := sum.cell
+		if !profiled(c, o.sizes) {
+			continue
+		}
+		if rps := sum.rps[serverFast]; !math.IsNaN(rps) {
+			c.requests = max(c.requests, int(rps*profileSeconds))
+		}
 		for _, s := range []int{serverFast, serverCeiling} {
 			if ctx.Err() != nil {
 				return runs
@@ -346,13 +341,9 @@ func (pp profilePair) syscallsText() string {
 // extraText says where redis-fast spent more per request than the
 // ceiling: its own cost, which no change to the loop or the kernel removes.
 func (pp profilePair) extraText() string {
-	var extra float64 // ns per request
-	for w := range numWheres {
-		extra += pp.fast.perRequest(w) - pp.ceiling.perRequest(w)
-	}
+	extra := pp.fast.perRequestAll() - pp.ceiling.perRequestAll() // ns
 	text := fmt.Sprintf("redis-fast spent %s of CPU per request, the ceiling %s",
-		nanos(float64(pp.fast.total())/float64(pp.fast.requests)),
-		nanos(float64(pp.ceiling.total())/float64(pp.ceiling.requests)))
+		nanos(pp.fast.perRequestAll()), nanos(pp.ceiling.perRequestAll()))
 	if extra <= 0 {
 		return text + ": nothing more than the bare loop"
 	}
@@ -444,7 +435,7 @@ func (r *results) writeProfiles(p *mdWriter) {
 		row(whereNames[w], func(run *profileRun) string { return nanos(run.perRequest(w)) })
 	}
 	row("**total**", func(run *profileRun) string {
-		return "**" + nanos(float64(run.total())/float64(run.requests)) + "**"
+		return "**" + nanos(run.perRequestAll()) + "**"
 	})
 	row("samples", func(run *profileRun) string { return strconv.Itoa(run.samples) })
 	p.line("")

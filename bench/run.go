@@ -63,7 +63,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 		res.sums = summarize(cells, res.samples)
 	}
 	if o.profileWanted(cells) {
-		res.profiles = runProfiles(ctx, o, tmp, ceilingBin, cells, res.sums, prog)
+		res.profiles = runProfiles(ctx, o, tmp, ceilingBin, res.sums, prog)
 	}
 	if o.pubsubWanted() {
 		res.pubsub = runPubsub(ctx, o, tmp, prog)
