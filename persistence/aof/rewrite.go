@@ -131,9 +131,6 @@ func (w *Writer) installBase(next fileInfo) error {
 	return err
 }
 
-// Rewriting reports whether a rewrite runs.
-func (w *Writer) Rewriting() bool { return w.rewriting.Load() }
-
 // NeedsRewrite applies auto-aof-rewrite-percentage and -min-size: the AOF
 // has grown past min bytes and by pct percent since the last rewrite.
 func (w *Writer) NeedsRewrite(pct, min int64) bool {

@@ -106,7 +106,7 @@ type crashPoint struct {
 // crash takes a crash image of the rig's file system now.
 func (r *rig) crash() crashPoint {
 	synced := r.w.Synced()
-	during := r.w.Rewriting()
+	during := r.w.rewriting.Load()
 	img := r.fsys.Crash()
 	return crashPoint{img: img, synced: synced, produced: int(r.produced.Load()), during: during}
 }
@@ -228,7 +228,7 @@ func TestRewriteCrash(t *testing.T) {
 		fsys.SetHook(func() {
 			hookMu.Lock()
 			defer hookMu.Unlock()
-			if r.w.Rewriting() && len(points) < 40 && hrnd.IntN(4) == 0 {
+			if r.w.rewriting.Load() && len(points) < 40 && hrnd.IntN(4) == 0 {
 				points = append(points, r.crash())
 			}
 		})
